@@ -1,0 +1,95 @@
+// Bounds-checked little-endian reading over borrowed bytes.
+// Every read names its byte order and never advances on failure.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace smbsign {
+
+using Bytes = std::span<const std::uint8_t>;
+
+// Why a parser gave up: it needs bytes that were not captured (Truncated), or
+// the bytes that are there cannot be a valid message (Malformed).
+enum class ParseError : std::uint8_t { None, Truncated, Malformed };
+
+class Reader {
+public:
+    constexpr explicit Reader(Bytes data) noexcept : data_(data) {}
+
+    [[nodiscard]] constexpr std::size_t offset() const noexcept { return pos_; }
+    [[nodiscard]] constexpr std::size_t remaining() const noexcept { return data_.size() - pos_; }
+
+    constexpr bool seek(std::size_t off) noexcept {
+        if (off > data_.size())
+            return false;
+        pos_ = off;
+        return true;
+    }
+    constexpr bool skip(std::size_t n) noexcept {
+        if (n > remaining())
+            return false;
+        pos_ += n;
+        return true;
+    }
+    constexpr bool read_u8(std::uint8_t &out) noexcept {
+        if (remaining() < 1)
+            return false;
+        out = data_[pos_++];
+        return true;
+    }
+    constexpr bool read_u16le(std::uint16_t &out) noexcept {
+        if (remaining() < 2)
+            return false;
+        out = static_cast<std::uint16_t>(data_[pos_] | (data_[pos_ + 1] << 8));
+        pos_ += 2;
+        return true;
+    }
+    constexpr bool read_u32le(std::uint32_t &out) noexcept {
+        if (remaining() < 4)
+            return false;
+        out = 0;
+        for (std::size_t i = 0; i < 4; ++i)
+            out |= static_cast<std::uint32_t>(data_[pos_ + i]) << (8 * i);
+        pos_ += 4;
+        return true;
+    }
+    constexpr bool read_u64le(std::uint64_t &out) noexcept {
+        if (remaining() < 8)
+            return false;
+        out = 0;
+        for (std::size_t i = 0; i < 8; ++i)
+            out |= static_cast<std::uint64_t>(data_[pos_ + i]) << (8 * i);
+        pos_ += 8;
+        return true;
+    }
+    constexpr bool read_bytes(std::size_t n, Bytes &out) noexcept {
+        if (n > remaining())
+            return false;
+        out = data_.subspan(pos_, n);
+        pos_ += n;
+        return true;
+    }
+
+private:
+    Bytes data_;
+    std::size_t pos_ = 0;
+};
+
+// The sub-range [off, off+len) of data, or nothing if it is not all there.
+constexpr bool slice(Bytes data, std::size_t off, std::size_t len, Bytes &out) noexcept {
+    if (off > data.size() || len > data.size() - off)
+        return false;
+    out = data.subspan(off, len);
+    return true;
+}
+
+constexpr bool all_zero(Bytes b) noexcept {
+    for (auto c : b)
+        if (c != 0)
+            return false;
+    return true;
+}
+
+} // namespace smbsign

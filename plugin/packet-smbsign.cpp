@@ -1,0 +1,425 @@
+// smbsign: a Wireshark postdissector that gives every SMB session a signing verdict.
+//
+// Thin glue only: Wireshark's smb/smb2 dissectors locate each SMB message (TCP
+// reassembly and NetBIOS framing stay theirs); we borrow those bytes and the
+// TCP FIN/RST flags on the first pass, hand them to the core tracker, and on
+// every pass show the per-session result cached under the frame number.
+
+#include "smbsign/tracker.hpp"
+#include "plugin/glue.hpp"
+
+#include <epan/expert.h>
+#include <epan/packet.h>
+#include <epan/proto.h>
+#include <epan/tap.h>
+#include <ws_version.h>
+
+#include <array>
+#include <new>
+#include <string>
+
+namespace {
+
+using namespace smbsign;
+
+int proto_smbsign = -1;
+int hf_session = -1;
+int hf_session_id = -1;
+int hf_dialect = -1;
+int hf_server_policy = -1;
+int hf_client_policy = -1;
+int hf_client_policy_inferred = -1;
+int hf_guest = -1;
+int hf_anonymous = -1;
+int hf_mid_capture = -1;
+int hf_verdict = -1;
+int hf_verdict_reason = -1;
+int hf_signing_algorithm = -1;
+int hf_cipher = -1;
+int hf_counted = -1;
+int hf_counted_signed = -1;
+int hf_predicted = -1;
+int hf_observed = -1;
+int hf_consistent = -1;
+int hf_client_error = -1;
+int hf_negotiate_frame = -1;
+int hf_setup_frame = -1;
+int hf_outcome_frame = -1;
+int ett_smbsign = -1;
+
+// Fields of other dissectors we read on the first pass.
+int hf_smb = -1;
+int hf_smb2 = -1;
+int hf_tcp_stream = -1;
+int hf_tcp_flags = -1;
+constexpr guint32 kTcpFin = 0x001;
+constexpr guint32 kTcpRst = 0x004;
+
+expert_field ei_server_not_required = EI_INIT;
+expert_field ei_established_unsigned = EI_INIT;
+expert_field ei_mixed_signing = EI_INIT;
+expert_field ei_predicted_block = EI_INIT;
+expert_field ei_predicted_denied = EI_INIT;
+expert_field ei_predicted_signing_failure = EI_INIT;
+expert_field ei_outcome_mismatch = EI_INIT;
+expert_field ei_signing_active = EI_INIT;
+std::array<expert_field, static_cast<std::size_t>(Anomaly::Count)> ei_anomaly{};
+
+dissector_handle_t smbsign_handle;
+int smbsign_tap = -1;
+
+Tracker *tracker = nullptr; // created in init, freed in cleanup
+
+// value_string tables built from the core's own names, so the filter strings
+// and the core can never disagree.
+template <typename Enum, std::size_t N> struct Names {
+    std::array<value_string, N + 1> vals{};
+    Names() {
+        for (std::size_t i = 0; i < N; ++i)
+            vals[i] = {static_cast<guint32>(i), to_string(static_cast<Enum>(i)).data()};
+        vals[N] = {0, nullptr};
+    }
+};
+const Names<Policy, 4> policy_names;
+const Names<Verdict, 5> verdict_names;
+const Names<Predicted, 6> predicted_names;
+const Names<Observed, 6> observed_names;
+
+void init_routine() {
+    tracker = new Tracker();
+    GArray *wanted = g_array_sized_new(FALSE, FALSE, sizeof(int), 4);
+    for (int hf : {hf_smb, hf_smb2, hf_tcp_stream, hf_tcp_flags})
+        if (hf != -1)
+            g_array_append_val(wanted, hf);
+    set_postdissector_wanted_hfids(smbsign_handle, wanted);
+}
+
+void cleanup_routine() {
+    delete tracker;
+    tracker = nullptr;
+    set_postdissector_wanted_hfids(smbsign_handle, nullptr);
+}
+
+// The last value of a uint field in this frame's tree (innermost TCP layer).
+bool last_uint(proto_tree *tree, int hf, guint32 &out) {
+    GPtrArray *arr = hf == -1 ? nullptr : proto_get_finfo_ptr_array(tree, hf);
+    if (arr == nullptr || arr->len == 0)
+        return false;
+    auto *fi = static_cast<field_info *>(g_ptr_array_index(arr, arr->len - 1));
+    out = fvalue_get_uinteger(&fi->value);
+    return true;
+}
+
+// Which endpoint sent this frame: 0 for the lower (address, port), 1 for the other.
+std::uint8_t side_of(const packet_info *pinfo) {
+    const int c = cmp_address(&pinfo->src, &pinfo->dst);
+    if (c != 0)
+        return c < 0 ? 0 : 1;
+    return pinfo->srcport <= pinfo->destport ? 0 : 1;
+}
+
+// First pass: hand every SMB message Wireshark located in this frame to the core.
+void analyse_frame(tvbuff_t *, packet_info *pinfo, proto_tree *tree) {
+    guint32 stream = 0, flags = 0;
+    if (tree == nullptr || !last_uint(tree, hf_tcp_stream, stream))
+        return;
+    const std::uint8_t side = side_of(pinfo);
+    const guint32 frame = pinfo->num;
+    glue::PduList pdus;
+    glue::collect(tree, hf_smb, pdus);
+    glue::collect(tree, hf_smb2, pdus);
+    tvbuff_t *last_tvb = nullptr;
+    gint covered_to = 0;
+    for (std::size_t i = 0; i < pdus.count; ++i) {
+        const glue::Pdu &p = pdus.items[i];
+        // A compound SMB2 chain is analysed whole; skip the items inside it.
+        if (p.tvb == last_tvb && p.start < covered_to)
+            continue;
+        const Bytes bytes = glue::borrow(p);
+        const std::size_t used =
+            tracker->on_pdu(stream, side, frame, bytes, static_cast<std::size_t>(p.reported));
+        last_tvb = p.tvb;
+        covered_to = p.start + static_cast<gint>(used);
+    }
+    if (last_uint(tree, hf_tcp_flags, flags) && (flags & (kTcpFin | kTcpRst)))
+        tracker->on_tcp_close(stream, side, frame);
+}
+
+void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const FrameEntry &e) {
+    const SessionView v = tracker->view(e.session);
+    proto_item *ti = proto_tree_add_protocol_format(
+        tree, proto_smbsign, tvb, 0, 0, "SMB Signing Analysis: session %u, %s, predicted %s, %s",
+        v.number, to_string(v.verdict).data(), to_string(v.predicted).data(),
+        to_string(v.observed).data());
+    proto_item_set_generated(ti);
+    proto_tree *st = proto_item_add_subtree(ti, ett_smbsign);
+    auto gen = [](proto_item *item) { proto_item_set_generated(item); };
+
+    gen(proto_tree_add_uint(st, hf_session, tvb, 0, 0, v.number));
+    if (v.id_known)
+        gen(proto_tree_add_uint64(st, hf_session_id, tvb, 0, 0, v.id));
+    gen(proto_tree_add_string(st, hf_dialect, tvb, 0, 0, to_string(v.dialect).data()));
+    proto_item *server_item =
+        proto_tree_add_uint(st, hf_server_policy, tvb, 0, 0, static_cast<guint32>(v.server));
+    gen(server_item);
+    gen(proto_tree_add_uint(st, hf_client_policy, tvb, 0, 0, static_cast<guint32>(v.client)));
+    if (v.client_inferred)
+        gen(proto_tree_add_boolean(st, hf_client_policy_inferred, tvb, 0, 0, TRUE));
+    if (v.guest)
+        gen(proto_tree_add_boolean(st, hf_guest, tvb, 0, 0, TRUE));
+    if (v.anonymous)
+        gen(proto_tree_add_boolean(st, hf_anonymous, tvb, 0, 0, TRUE));
+    if (v.mid_capture)
+        gen(proto_tree_add_boolean(st, hf_mid_capture, tvb, 0, 0, TRUE));
+    proto_item *verdict_item =
+        proto_tree_add_uint(st, hf_verdict, tvb, 0, 0, static_cast<guint32>(v.verdict));
+    gen(verdict_item);
+    if (!v.verdict_reason.empty())
+        gen(proto_tree_add_string(st, hf_verdict_reason, tvb, 0, 0,
+                                  std::string(v.verdict_reason).c_str()));
+    if (v.signing_algorithm != smb2::SigningAlgorithm::Unknown)
+        gen(proto_tree_add_string(st, hf_signing_algorithm, tvb, 0, 0,
+                                  to_string(v.signing_algorithm).data()));
+    if (v.cipher != smb2::Cipher::None)
+        gen(proto_tree_add_string(st, hf_cipher, tvb, 0, 0, to_string(v.cipher).data()));
+    gen(proto_tree_add_uint(st, hf_counted, tvb, 0, 0, v.counted));
+    gen(proto_tree_add_uint(st, hf_counted_signed, tvb, 0, 0, v.counted_signed));
+    proto_item *predicted_item =
+        proto_tree_add_uint(st, hf_predicted, tvb, 0, 0, static_cast<guint32>(v.predicted));
+    gen(predicted_item);
+    const auto error_text = client_error_text(v.predicted);
+    if (!error_text.empty())
+        gen(proto_tree_add_string(st, hf_client_error, tvb, 0, 0, error_text.data()));
+    proto_item *observed_item =
+        proto_tree_add_uint(st, hf_observed, tvb, 0, 0, static_cast<guint32>(v.observed));
+    gen(observed_item);
+    if (v.consistent)
+        gen(proto_tree_add_boolean(st, hf_consistent, tvb, 0, 0, *v.consistent));
+    if (v.negotiate_frame != kNoFrame)
+        gen(proto_tree_add_uint(st, hf_negotiate_frame, tvb, 0, 0, v.negotiate_frame));
+    if (v.setup_frame != kNoFrame)
+        gen(proto_tree_add_uint(st, hf_setup_frame, tvb, 0, 0, v.setup_frame));
+    if (v.outcome_frame != kNoFrame)
+        gen(proto_tree_add_uint(st, hf_outcome_frame, tvb, 0, 0, v.outcome_frame));
+
+    // Expert info, each on the frame that proves it.
+    const guint32 frame = pinfo->num;
+    if (frame == v.negotiate_frame &&
+        (v.server == Policy::Disabled || v.server == Policy::Enabled))
+        expert_add_info(pinfo, server_item, &ei_server_not_required);
+    if (frame == v.first_unsigned_frame && v.verdict == Verdict::Unsigned)
+        expert_add_info(pinfo, verdict_item,
+                        v.counted_signed > 0 && !v.guest && !v.anonymous ? &ei_mixed_signing
+                                                                         : &ei_established_unsigned);
+    if (frame == v.first_signed_frame && v.verdict == Verdict::Signed)
+        expert_add_info(pinfo, verdict_item, &ei_signing_active);
+    if (frame == v.prediction_frame) {
+        if (v.predicted == Predicted::BlockedAfterNegotiate)
+            expert_add_info(pinfo, predicted_item, &ei_predicted_block);
+        else if (v.predicted == Predicted::DeniedAtTreeConnect)
+            expert_add_info(pinfo, predicted_item, &ei_predicted_denied);
+        else if (v.predicted == Predicted::SigningFailure)
+            expert_add_info(pinfo, predicted_item, &ei_predicted_signing_failure);
+    }
+    if (frame == v.outcome_frame && v.consistent == false)
+        expert_add_info_format(pinfo, observed_item, &ei_outcome_mismatch,
+                               "Observed outcome %s (verdict %s) differs from the predicted %s: "
+                               "possible downgrade, tampering, or a peer that does not behave "
+                               "like Windows",
+                               to_string(v.observed).data(), to_string(v.verdict).data(),
+                               to_string(v.predicted).data());
+    for (unsigned a = 0; a < static_cast<unsigned>(Anomaly::Count); ++a)
+        if (has(e.anomalies, static_cast<Anomaly>(a)))
+            expert_add_info(pinfo, ti, &ei_anomaly[a]);
+
+    if (have_tap_listener(smbsign_tap)) {
+        auto *rec = new (wmem_alloc(pinfo->pool, sizeof(glue::TapRecord))) glue::TapRecord{};
+        const auto server = tracker->server_side(e.session);
+        glue::fill_tap_record(*rec, v, pinfo, server && *server == side_of(pinfo));
+        tap_queue_packet(smbsign_tap, pinfo, rec);
+    }
+}
+
+int dissect_smbsign(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *) {
+    if (tracker == nullptr)
+        return 0;
+    if (!PINFO_FD_VISITED(pinfo))
+        analyse_frame(tvb, pinfo, tree);
+    const auto entries = tracker->frame_entries(pinfo->num);
+    if (entries.empty())
+        return 0;
+    for (const FrameEntry &e : entries) {
+        if (e.session != kNoSession) {
+            add_session_tree(tvb, pinfo, tree, e);
+            continue;
+        }
+        proto_item *ti = proto_tree_add_protocol_format(tree, proto_smbsign, tvb, 0, 0,
+                                                        "SMB Signing Analysis: no session");
+        proto_item_set_generated(ti);
+        for (unsigned a = 0; a < static_cast<unsigned>(Anomaly::Count); ++a)
+            if (has(e.anomalies, static_cast<Anomaly>(a)))
+                expert_add_info(pinfo, ti, &ei_anomaly[a]);
+    }
+    return static_cast<int>(tvb_captured_length(tvb));
+}
+
+void register_protocol() {
+    static hf_register_info hf[] = {
+        {&hf_session,
+         {"Session", "smbsign.session", FT_UINT32, BASE_DEC, nullptr, 0,
+          "Session number in this capture (1-based, in order of appearance)", HFILL}},
+        {&hf_session_id,
+         {"Session id", "smbsign.session_id", FT_UINT64, BASE_HEX, nullptr, 0,
+          "SMB1 UID or SMB2 SessionId", HFILL}},
+        {&hf_dialect,
+         {"Dialect", "smbsign.dialect", FT_STRING, BASE_NONE, nullptr, 0,
+          "Negotiated SMB dialect", HFILL}},
+        {&hf_server_policy,
+         {"Server signing policy", "smbsign.server.policy", FT_UINT8, BASE_DEC,
+          VALS(policy_names.vals.data()), 0,
+          "From the NEGOTIATE response SecurityMode", HFILL}},
+        {&hf_client_policy,
+         {"Client signing policy", "smbsign.client.policy", FT_UINT8, BASE_DEC,
+          VALS(policy_names.vals.data()), 0,
+          "SMB1: SESSION_SETUP_ANDX request Flags2; SMB2: NEGOTIATE request SecurityMode",
+          HFILL}},
+        {&hf_client_policy_inferred,
+         {"Client policy inferred", "smbsign.client.policy_inferred", FT_BOOLEAN, BASE_NONE,
+          nullptr, 0,
+          "Client required signing: it closed the connection after a NEGOTIATE response "
+          "with signing disabled (KB887429)",
+          HFILL}},
+        {&hf_guest,
+         {"Guest session", "smbsign.guest", FT_BOOLEAN, BASE_NONE, nullptr, 0, nullptr, HFILL}},
+        {&hf_anonymous,
+         {"Anonymous session", "smbsign.anonymous", FT_BOOLEAN, BASE_NONE, nullptr, 0, nullptr,
+          HFILL}},
+        {&hf_mid_capture,
+         {"Started before the capture", "smbsign.mid_capture", FT_BOOLEAN, BASE_NONE, nullptr, 0,
+          "No SESSION_SETUP of this session was captured", HFILL}},
+        {&hf_verdict,
+         {"Verdict", "smbsign.verdict", FT_UINT8, BASE_DEC, VALS(verdict_names.vals.data()), 0,
+          "What the session's own messages show", HFILL}},
+        {&hf_verdict_reason,
+         {"Reason", "smbsign.verdict.reason", FT_STRING, BASE_NONE, nullptr, 0, nullptr, HFILL}},
+        {&hf_signing_algorithm,
+         {"Signing algorithm", "smbsign.signing_algorithm", FT_STRING, BASE_NONE, nullptr, 0,
+          nullptr, HFILL}},
+        {&hf_cipher,
+         {"Cipher", "smbsign.cipher", FT_STRING, BASE_NONE, nullptr, 0, nullptr, HFILL}},
+        {&hf_counted,
+         {"Counted messages", "smbsign.counted", FT_UINT32, BASE_DEC, nullptr, 0,
+          "Messages after the final SESSION_SETUP that decide the verdict", HFILL}},
+        {&hf_counted_signed,
+         {"Signed counted messages", "smbsign.counted_signed", FT_UINT32, BASE_DEC, nullptr, 0,
+          nullptr, HFILL}},
+        {&hf_predicted,
+         {"Predicted outcome", "smbsign.outcome.predicted", FT_UINT8, BASE_DEC,
+          VALS(predicted_names.vals.data()), 0,
+          "KB887429 / MS-SMB 3.2.4.2.4 for SMB1; the SMB2/3 'required on either side' rule",
+          HFILL}},
+        {&hf_client_error,
+         {"Windows client error", "smbsign.outcome.client_error", FT_STRING, BASE_NONE, nullptr,
+          0, "What a Windows client reports for the predicted failure", HFILL}},
+        {&hf_observed,
+         {"Observed outcome", "smbsign.outcome.observed", FT_UINT8, BASE_DEC,
+          VALS(observed_names.vals.data()), 0, nullptr, HFILL}},
+        {&hf_consistent,
+         {"Consistent with prediction", "smbsign.outcome.consistent", FT_BOOLEAN, BASE_NONE,
+          nullptr, 0, "Absent when it cannot be judged", HFILL}},
+        {&hf_negotiate_frame,
+         {"NEGOTIATE response in frame", "smbsign.negotiate_frame", FT_FRAMENUM, BASE_NONE,
+          nullptr, 0, nullptr, HFILL}},
+        {&hf_setup_frame,
+         {"Final SESSION_SETUP response in frame", "smbsign.setup_frame", FT_FRAMENUM, BASE_NONE,
+          nullptr, 0, nullptr, HFILL}},
+        {&hf_outcome_frame,
+         {"Outcome proven in frame", "smbsign.outcome_frame", FT_FRAMENUM, BASE_NONE, nullptr, 0,
+          nullptr, HFILL}},
+    };
+    static gint *ett[] = {&ett_smbsign};
+
+    static ei_register_info ei[static_cast<std::size_t>(Anomaly::Count) + 8] = {
+        {&ei_server_not_required,
+         {"smbsign.server_not_required", PI_SECURITY, PI_WARN,
+          "Server does not require SMB signing: sessions can be relayed (NTLM relay risk)",
+          EXPFILL}},
+        {&ei_established_unsigned,
+         {"smbsign.established_unsigned", PI_SECURITY, PI_WARN,
+          "Session established unsigned: messages can be tampered with", EXPFILL}},
+        {&ei_mixed_signing,
+         {"smbsign.mixed_signing", PI_SECURITY, PI_WARN,
+          "Session mixes signed and unsigned messages", EXPFILL}},
+        {&ei_predicted_block,
+         {"smbsign.predicted.blocked", PI_SECURITY, PI_ERROR,
+          "Predicted: client closes after NEGOTIATE (client requires signing, server has it "
+          "disabled; system error 1240)",
+          EXPFILL}},
+        {&ei_predicted_denied,
+         {"smbsign.predicted.denied", PI_SECURITY, PI_ERROR,
+          "Predicted: STATUS_ACCESS_DENIED at TREE_CONNECT (server requires signing, client has "
+          "it disabled)",
+          EXPFILL}},
+        {&ei_predicted_signing_failure,
+         {"smbsign.predicted.signing_failure", PI_SECURITY, PI_ERROR,
+          "Predicted: signing failure (client requires signing, the server or this "
+          "guest/anonymous session cannot sign)",
+          EXPFILL}},
+        {&ei_outcome_mismatch,
+         {"smbsign.outcome_mismatch", PI_SECURITY, PI_WARN,
+          "Observed outcome differs from the prediction", EXPFILL}},
+        {&ei_signing_active,
+         {"smbsign.signing_active", PI_SECURITY, PI_NOTE, "SMB signing active in this session",
+          EXPFILL}},
+    };
+    static std::array<std::string, static_cast<std::size_t>(Anomaly::Count)> anomaly_names;
+    for (unsigned a = 0; a < static_cast<unsigned>(Anomaly::Count); ++a) {
+        const auto an = static_cast<Anomaly>(a);
+        const bool malformed = an == Anomaly::TruncatedHeader || an == Anomaly::MalformedHeader ||
+                               an == Anomaly::TruncatedBody || an == Anomaly::MalformedBody;
+        const bool limit = an == Anomaly::ConnectionLimit || an == Anomaly::SessionLimit ||
+                           an == Anomaly::PendingLimit;
+        anomaly_names[a] = std::string(malformed ? "smbsign.malformed." : "smbsign.anomaly.") +
+                           std::string(short_name(an));
+        ei_register_info entry = {&ei_anomaly[a], {"", PI_SECURITY, PI_WARN, "", EXPFILL}};
+        entry.eiinfo.name = anomaly_names[a].c_str();
+        entry.eiinfo.group = malformed ? PI_MALFORMED : PI_SECURITY;
+        entry.eiinfo.severity = malformed ? PI_ERROR : (limit ? PI_NOTE : PI_WARN);
+        entry.eiinfo.summary = describe(an).data();
+        ei[8 + a] = entry;
+    }
+
+    proto_smbsign = proto_register_protocol("SMB Signing Analysis", "SMBSIGN", "smbsign");
+    proto_register_field_array(proto_smbsign, hf, G_N_ELEMENTS(hf));
+    proto_register_subtree_array(ett, G_N_ELEMENTS(ett));
+    expert_module_t *expert = expert_register_protocol(proto_smbsign);
+    expert_register_field_array(expert, ei, G_N_ELEMENTS(ei));
+    register_init_routine(init_routine);
+    register_cleanup_routine(cleanup_routine);
+    smbsign_tap = register_tap("smbsign");
+}
+
+void register_handoff() {
+    smbsign_handle = create_dissector_handle(dissect_smbsign, proto_smbsign);
+    register_postdissector(smbsign_handle);
+    hf_smb = proto_registrar_get_id_byname("smb");
+    hf_smb2 = proto_registrar_get_id_byname("smb2");
+    hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
+    hf_tcp_flags = proto_registrar_get_id_byname("tcp.flags");
+}
+
+} // namespace
+
+extern "C" WS_DLL_PUBLIC_DEF const gchar plugin_version[] = SMBSIGN_VERSION;
+extern "C" WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
+extern "C" WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
+
+extern "C" WS_DLL_PUBLIC_DEF void plugin_register(void) {
+    static proto_plugin plug;
+    plug.register_protoinfo = register_protocol;
+    plug.register_handoff = register_handoff;
+    proto_register_plugin(&plug);
+    static tap_plugin tap;
+    tap.register_tap_listener = glue::register_stats;
+    tap_register_plugin(&tap);
+}
