@@ -96,6 +96,12 @@ constexpr Predicted predict(const MatrixFacts &f) noexcept {
 constexpr std::optional<bool> consistent(Predicted p, Observed o, Verdict v) noexcept {
     if (p == Predicted::Unknown || o == Observed::Incomplete)
         return std::nullopt;
+    // A connection that ends after NEGOTIATE although the matrix lets it go on is a
+    // probe, a scan or a client that raced two ports (Windows tries 445 and 139 and
+    // drops the loser): nothing about signing can be judged from it.
+    if (o == Observed::ClosedAfterNegotiate &&
+        (p == Predicted::Signed || p == Predicted::Unsigned))
+        return std::nullopt;
     if (o == Observed::AuthFailed) {
         if (p == Predicted::BlockedAfterNegotiate)
             return false; // the client should never have tried to authenticate

@@ -7,7 +7,6 @@
 #include "smbsign/ntlmssp.hpp"
 
 #include <array>
-#include <string_view>
 
 namespace smbsign::smb1 {
 
@@ -248,24 +247,6 @@ inline ParseError parse_negotiate_response(const Block &b, NegotiateResponse &ou
     default:
         return ParseError::Malformed;
     }
-}
-
-// The name of dialect number `index` in a NEGOTIATE request's list of 0x02-prefixed
-// strings (MS-CIFS 2.2.4.52.1), or empty.
-inline std::string_view negotiate_dialect_name(const Block &request, std::uint16_t index) noexcept {
-    Bytes rest = request.bytes;
-    for (std::uint16_t i = 0; !rest.empty(); ++i) {
-        if (rest[0] != 0x02)
-            return {};
-        auto end = std::find(rest.begin() + 1, rest.end(), std::uint8_t{0});
-        if (end == rest.end())
-            return {};
-        auto len = static_cast<std::size_t>(end - rest.begin()) - 1;
-        if (i == index)
-            return {reinterpret_cast<const char *>(rest.data() + 1), len};
-        rest = rest.subspan(len + 2);
-    }
-    return {};
 }
 
 struct SessionSetupRequest {

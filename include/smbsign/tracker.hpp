@@ -249,7 +249,6 @@ private:
         bool malformed = false;
         std::vector<std::uint32_t> sessions;
         std::vector<Pending> pending; // Trans2 GET_DFS_REFERRAL requests awaiting an answer
-        std::vector<std::uint8_t> smb1_dialects; // the NEGOTIATE request's dialect list
     };
 
     // Per-message context handed between the dispatch steps.
@@ -268,7 +267,7 @@ private:
     std::uint32_t new_session(Msg &m, std::uint64_t id, bool id_known) noexcept;
     std::uint32_t find_session(const Connection &c, std::uint64_t id) const noexcept;
     std::uint32_t pending_session(Msg &m) noexcept;
-    std::uint32_t setup_response_session(Msg &m, std::uint64_t id) noexcept;
+    std::uint32_t setup_response_session(Msg &m, std::uint64_t id, bool assigns) noexcept;
     std::uint32_t session_for(Msg &m, std::uint64_t id) noexcept;
     void body_error(Msg &m, ParseError e) noexcept;
     void set_server_policy(Msg &m, Policy p) noexcept;
@@ -375,15 +374,17 @@ inline std::uint32_t Tracker::pending_session(Msg &m) noexcept {
     return m.conn->pending_session;
 }
 
-// A SESSION_SETUP response names the session id the server assigned (or 0 when it
-// refused at once): the known session of that id, else the pending one adopts it.
-inline std::uint32_t Tracker::setup_response_session(Msg &m, std::uint64_t id) noexcept {
-    if (id != 0) {
+// A SESSION_SETUP response names the session id the server assigned: the known
+// session of that id, else the pending one adopts it. A refusal may carry id 0,
+// which assigns nothing; SMB1 share-level servers grant UID 0 itself (`assigns`).
+inline std::uint32_t Tracker::setup_response_session(Msg &m, std::uint64_t id,
+                                                     bool assigns) noexcept {
+    if (id != 0 || assigns) {
         if (auto s = find_session(*m.conn, id); s != kNoSession)
             return s;
     }
     const std::uint32_t s = pending_session(m);
-    if (s != kNoSession && id != 0) {
+    if (s != kNoSession && (id != 0 || assigns)) {
         sessions_[s].id = id;
         sessions_[s].id_known = true;
         m.conn->pending_session = kNoSession;
@@ -613,9 +614,6 @@ inline void Tracker::smb1_negotiate(Msg &m, const smb1::Header &h, const smb1::C
     if (!h.is_reply()) {
         conn.negotiate_request_seen = true;
         conn.smb1_negotiate_flags2 = h.flags2;
-        constexpr std::size_t kMaxDialectList = 1024;
-        const Bytes list = c.blocks[0].bytes.first(std::min(c.blocks[0].bytes.size(), kMaxDialectList));
-        conn.smb1_dialects.assign(list.begin(), list.end());
         return;
     }
     smb1::NegotiateResponse r;
@@ -637,12 +635,9 @@ inline void Tracker::smb1_negotiate(Msg &m, const smb1::Header &h, const smb1::C
         if ((r.security_mode & smb1::kSecModeSignaturesRequired) &&
             !(r.security_mode & smb1::kSecModeSignaturesEnabled))
             m.anomalies |= bit(Anomaly::InvalidSecurityMode);
+        // The NT LM 0.12 format, also when the name chosen was an alias such as
+        // "NT LANMAN 1.0" or "Samba".
         conn.dialect = Dialect::NtLm012;
-        smb1::Block request;
-        request.bytes = Bytes(conn.smb1_dialects);
-        const auto name = smb1::negotiate_dialect_name(request, r.dialect_index);
-        if (!name.empty() && name != "NT LM 0.12")
-            conn.dialect = Dialect::Unknown; // an NT-format answer to another dialect name
         conn.signing_algorithm = smb2::SigningAlgorithm::Md5;
         break;
     }
@@ -657,8 +652,6 @@ inline void Tracker::smb1_negotiate(Msg &m, const smb1::Header &h, const smb1::C
     case smb1::NegotiateFormat::None:
         break; // no common dialect: the connection cannot go on
     }
-    conn.smb1_dialects.clear();
-    conn.smb1_dialects.shrink_to_fit();
     set_server_policy(m, p);
     if (r.format == smb1::NegotiateFormat::None)
         conn.negotiate_response_seen = true;
@@ -691,11 +684,11 @@ inline void Tracker::smb1_session_setup(Msg &m, const smb1::Header &h,
             s.anonymous = req.anonymous;
         return;
     }
-    m.session = setup_response_session(m, h.uid);
+    const bool setup_words = c.count > 0 && c.blocks[0].word_count > 0;
+    m.session = setup_response_session(m, h.uid, h.success() || setup_words);
     if (m.session == kNoSession)
         return;
     Session &s = sessions_[m.session];
-    const bool setup_words = c.count > 0 && c.blocks[0].word_count > 0;
     if (h.nt_status() && h.status == smb1::kStatusMoreProcessingRequired) {
         s.setup = SetupState::InProgress;
     } else if (h.success() || setup_words) {
@@ -895,7 +888,7 @@ inline void Tracker::smb2_session_setup(Msg &m, const smb2::Header &h, Bytes msg
     }
     if (h.is_interim())
         return;
-    m.session = setup_response_session(m, h.session_id);
+    m.session = setup_response_session(m, h.session_id, false);
     if (m.session == kNoSession)
         return;
     Session &s = sessions_[m.session];
