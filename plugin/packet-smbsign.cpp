@@ -5,6 +5,7 @@
 // TCP FIN/RST flags on the first pass, hand them to the core tracker, and on
 // every pass show the per-session result cached under the frame number.
 
+#include "smbsign/hints.hpp"
 #include "smbsign/tracker.hpp"
 #include "plugin/glue.hpp"
 
@@ -42,6 +43,9 @@ int hf_predicted = -1;
 int hf_observed = -1;
 int hf_consistent = -1;
 int hf_client_error = -1;
+int hf_server_hint = -1;
+int hf_client_hint = -1;
+int hf_fix = -1;
 int hf_negotiate_frame = -1;
 int hf_setup_frame = -1;
 int hf_outcome_frame = -1;
@@ -162,7 +166,11 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
     proto_item *server_item =
         proto_tree_add_uint(st, hf_server_policy, tvb, 0, 0, static_cast<guint32>(v.server));
     gen(server_item);
+    if (const auto hint = server_hint(v.server, v.family); !hint.empty())
+        gen(proto_tree_add_string(st, hf_server_hint, tvb, 0, 0, hint.data()));
     gen(proto_tree_add_uint(st, hf_client_policy, tvb, 0, 0, static_cast<guint32>(v.client)));
+    if (const auto hint = client_hint(v.client, v.family); !hint.empty())
+        gen(proto_tree_add_string(st, hf_client_hint, tvb, 0, 0, hint.data()));
     if (v.client_inferred)
         gen(proto_tree_add_boolean(st, hf_client_policy_inferred, tvb, 0, 0, TRUE));
     if (v.guest)
@@ -195,6 +203,8 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
     gen(observed_item);
     if (v.consistent)
         gen(proto_tree_add_boolean(st, hf_consistent, tvb, 0, 0, *v.consistent));
+    if (const auto fix = fix_hint(v.predicted, v.observed, v.guest || v.anonymous); !fix.empty())
+        gen(proto_tree_add_string(st, hf_fix, tvb, 0, 0, fix.data()));
     if (v.negotiate_frame != kNoFrame)
         gen(proto_tree_add_uint(st, hf_negotiate_frame, tvb, 0, 0, v.negotiate_frame));
     if (v.setup_frame != kNoFrame)
@@ -282,6 +292,16 @@ void register_protocol() {
          {"Client signing policy", "smbsign.client.policy", FT_UINT8, BASE_DEC,
           VALS(policy_names.vals.data()), 0,
           "SMB1: SESSION_SETUP_ANDX request Flags2; SMB2: NEGOTIATE request SecurityMode",
+          HFILL}},
+        {&hf_server_hint,
+         {"Server setting", "smbsign.server.hint", FT_STRING, BASE_NONE, nullptr, 0,
+          "Group Policy setting and registry value that produce the server's policy", HFILL}},
+        {&hf_client_hint,
+         {"Client setting", "smbsign.client.hint", FT_STRING, BASE_NONE, nullptr, 0,
+          "Group Policy setting and registry value that produce the client's policy", HFILL}},
+        {&hf_fix,
+         {"How to fix", "smbsign.fix", FT_STRING, BASE_NONE, nullptr, 0,
+          "Which setting to change, on which side, to make the connection succeed securely",
           HFILL}},
         {&hf_client_policy_inferred,
          {"Client policy inferred", "smbsign.client.policy_inferred", FT_BOOLEAN, BASE_NONE,

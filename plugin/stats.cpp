@@ -20,9 +20,11 @@ namespace {
 
 using namespace smbsign;
 
+enum class Format { Text, Csv, Json };
+
 struct SessionTable {
     std::map<std::uint32_t, TapRecord> rows;
-    bool csv = false;
+    Format format = Format::Text;
 };
 
 void table_reset(void *data) { static_cast<SessionTable *>(data)->rows.clear(); }
@@ -40,9 +42,41 @@ std::string consistent_text(const SessionView &v) {
     return *v.consistent ? "yes" : "NO";
 }
 
+// One JSON array of session objects; every value is a name from the core or a number,
+// so nothing needs escaping.
+void table_draw_json(const SessionTable &t) {
+    std::printf("[");
+    const char *sep = "\n";
+    for (const auto &[number, r] : t.rows) {
+        const SessionView &v = r.view;
+        std::printf("%s  {\"session\": %u, \"session_id\": ", sep, number);
+        if (v.id_known)
+            std::printf("\"0x%llx\"", static_cast<unsigned long long>(v.id));
+        else
+            std::printf("null");
+        std::printf(", \"client\": \"%s\", \"server\": \"%s\", \"dialect\": \"%s\", "
+                    "\"client_policy\": \"%s\", \"server_policy\": \"%s\", "
+                    "\"verdict\": \"%s\", \"predicted\": \"%s\", \"observed\": \"%s\", "
+                    "\"consistent\": %s, \"negotiate_frame\": %u, \"setup_frame\": %u, "
+                    "\"outcome_frame\": %u}",
+                    r.client, r.server, to_string(v.dialect).data(), to_string(v.client).data(),
+                    to_string(v.server).data(), to_string(v.verdict).data(),
+                    to_string(v.predicted).data(), to_string(v.observed).data(),
+                    v.consistent ? (*v.consistent ? "true" : "false") : "null", v.negotiate_frame,
+                    v.setup_frame, v.outcome_frame);
+        sep = ",\n";
+    }
+    std::printf("\n]\n");
+}
+
 void table_draw(void *data) {
     const auto *t = static_cast<const SessionTable *>(data);
-    if (t->csv) {
+    if (t->format == Format::Json) {
+        table_draw_json(*t);
+        return;
+    }
+    const bool csv = t->format == Format::Csv;
+    if (csv) {
         std::printf("session,session_id,client,server,dialect,client_policy,server_policy,"
                     "verdict,predicted,observed,consistent,negotiate_frame,setup_frame,"
                     "outcome_frame\n");
@@ -58,7 +92,7 @@ void table_draw(void *data) {
         char id[24] = "-";
         if (v.id_known)
             std::snprintf(id, sizeof id, "0x%llx", static_cast<unsigned long long>(v.id));
-        if (t->csv) {
+        if (csv) {
             std::printf("%u,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%u,%u,%u\n", number, id, r.client,
                         r.server, to_string(v.dialect).data(), to_string(v.client).data(),
                         to_string(v.server).data(), to_string(v.verdict).data(),
@@ -74,7 +108,7 @@ void table_draw(void *data) {
                     consistent_text(v).c_str(), v.negotiate_frame, v.setup_frame,
                     v.outcome_frame);
     }
-    if (!t->csv)
+    if (!csv)
         std::printf("=================================================================================="
                     "================================\n");
 }
@@ -83,7 +117,11 @@ void table_finish(void *data) { delete static_cast<SessionTable *>(data); }
 
 void table_init(const char *opt_arg, void *) {
     auto *t = new SessionTable();
-    t->csv = std::string(opt_arg).find(",csv") != std::string::npos;
+    const std::string arg(opt_arg);
+    if (arg.find(",csv") != std::string::npos)
+        t->format = Format::Csv;
+    else if (arg.find(",json") != std::string::npos)
+        t->format = Format::Json;
     GString *err = register_tap_listener("smbsign", t, nullptr, TL_REQUIRES_NOTHING, table_reset,
                                          table_packet, table_draw, table_finish);
     if (err != nullptr) {
