@@ -217,7 +217,8 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
     if (frame == v.negotiate_frame &&
         (v.server == Policy::Disabled || v.server == Policy::Enabled))
         expert_add_info(pinfo, server_item, &ei_server_not_required);
-    if (frame == v.first_unsigned_frame && v.verdict == Verdict::Unsigned)
+    if (frame == v.first_unsigned_frame && v.verdict == Verdict::Unsigned &&
+        v.observed == Observed::Established)
         expert_add_info(pinfo, verdict_item,
                         v.counted_signed > 0 && !v.guest && !v.anonymous ? &ei_mixed_signing
                                                                          : &ei_established_unsigned);

@@ -82,8 +82,7 @@ constexpr std::string_view client_hint(Policy p, Family f) noexcept {
 // For a failing connection: the secure way to make it work. Never "lower the side
 // that requires signing".
 constexpr std::string_view fix_hint(Predicted p, Observed o, bool guest_or_anonymous) noexcept {
-    if (p == Predicted::BlockedAfterNegotiate ||
-        (p == Predicted::Unknown && o == Observed::ClosedAfterNegotiate))
+    if (p == Predicted::BlockedAfterNegotiate)
         return "Server side: turn signing on (LanManServer\\Parameters EnableSecuritySignature = "
                "1, better RequireSecuritySignature = 1; Samba 'server signing = mandatory'). Do "
                "not lower the client's RequireSecuritySignature.";
