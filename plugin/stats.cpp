@@ -11,6 +11,7 @@
 #include <epan/stats_tree.h>
 #include <epan/tap.h>
 
+#include <array>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -133,55 +134,80 @@ void table_init(const char *opt_arg, void *) {
 
 // --- Stats tree -----------------------------------------------------------------
 
-std::map<std::uint32_t, SessionView> tree_sessions;
-
 const char *const kTreeRoot = "SMB signing sessions";
+
+// One counter per category of each group, kept up to date as sessions change state,
+// so that every session counts once, in its latest state, at O(1) cost per frame.
+struct Group {
+    const char *name;
+    std::size_t size;
+    std::uint8_t (*of)(const SessionView &);
+    std::array<gint, 8> counts{};
+    std::string_view (*label)(std::size_t);
+};
+
+template <typename Enum> std::string_view label_of(std::size_t i) {
+    return to_string(static_cast<Enum>(i));
+}
+
+std::uint8_t consistency(const SessionView &v) {
+    return v.consistent ? (*v.consistent ? 0 : 1) : 2;
+}
+
+std::string_view consistency_label(std::size_t i) {
+    static constexpr std::string_view kLabels[] = {"yes", "no", "not judged"};
+    return kLabels[i];
+}
+
+std::array<Group, 6> groups = {{
+    {"Verdict", 5, [](const SessionView &v) { return static_cast<std::uint8_t>(v.verdict); }, {},
+     label_of<Verdict>},
+    {"Server policy", 4, [](const SessionView &v) { return static_cast<std::uint8_t>(v.server); },
+     {}, label_of<Policy>},
+    {"Client policy", 4, [](const SessionView &v) { return static_cast<std::uint8_t>(v.client); },
+     {}, label_of<Policy>},
+    {"Predicted outcome", 6,
+     [](const SessionView &v) { return static_cast<std::uint8_t>(v.predicted); }, {},
+     label_of<Predicted>},
+    {"Observed outcome", 6,
+     [](const SessionView &v) { return static_cast<std::uint8_t>(v.observed); }, {},
+     label_of<Observed>},
+    {"Consistent with prediction", 3, consistency, {}, consistency_label},
+}};
+
+std::map<std::uint32_t, SessionView> tree_sessions;
 
 void tree_init(stats_tree *st) {
     tree_sessions.clear();
-    stats_tree_create_node(st, kTreeRoot, 0, STAT_DT_INT, TRUE);
-}
-
-template <typename Enum, std::size_t N>
-void set_group(stats_tree *st, int root, const char *group, std::size_t total,
-               Enum (*of)(const SessionView &)) {
-    const int gid = set_stat_node(st, group, root, TRUE, static_cast<gint>(total));
-    for (std::size_t i = 0; i < N; ++i) {
-        const auto value = static_cast<Enum>(i);
-        gint n = 0;
-        for (const auto &entry : tree_sessions)
-            n += of(entry.second) == value ? 1 : 0;
-        set_stat_node(st, to_string(value).data(), gid, FALSE, n);
+    const int root = stats_tree_create_node(st, kTreeRoot, 0, STAT_DT_INT, TRUE);
+    for (auto &g : groups) {
+        g.counts.fill(0);
+        const int gid = stats_tree_create_node(st, g.name, root, STAT_DT_INT, TRUE);
+        for (std::size_t i = 0; i < g.size; ++i)
+            stats_tree_create_node(st, g.label(i).data(), gid, STAT_DT_INT, FALSE);
     }
 }
 
-// Recounts the sessions after each update so that every session counts once, in
-// its latest state; every category is listed, also when it has no session.
 tap_packet_status tree_packet(stats_tree *st, packet_info *, epan_dissect_t *, const void *p,
                               tap_flags_t) {
     const auto *r = static_cast<const TapRecord *>(p);
-    tree_sessions[r->view.number] = r->view;
-    const std::size_t total = tree_sessions.size();
-    const int root = set_stat_node(st, kTreeRoot, 0, TRUE, static_cast<gint>(total));
-    set_group<Verdict, 5>(st, root, "Verdict", total, [](const SessionView &v) { return v.verdict; });
-    set_group<Policy, 4>(st, root, "Server policy", total,
-                         [](const SessionView &v) { return v.server; });
-    set_group<Policy, 4>(st, root, "Client policy", total,
-                         [](const SessionView &v) { return v.client; });
-    set_group<Predicted, 6>(st, root, "Predicted outcome", total,
-                            [](const SessionView &v) { return v.predicted; });
-    set_group<Observed, 6>(st, root, "Observed outcome", total,
-                           [](const SessionView &v) { return v.observed; });
-    const int cid = set_stat_node(st, "Consistent with prediction", root, TRUE,
-                                  static_cast<gint>(total));
-    gint yes = 0, no = 0;
-    for (const auto &entry : tree_sessions) {
-        yes += entry.second.consistent == true ? 1 : 0;
-        no += entry.second.consistent == false ? 1 : 0;
+    auto [it, added] = tree_sessions.try_emplace(r->view.number, r->view);
+    const gint total = static_cast<gint>(tree_sessions.size());
+    const int root = set_stat_node(st, kTreeRoot, 0, TRUE, total);
+    for (auto &g : groups) {
+        const int gid = set_stat_node(st, g.name, root, TRUE, total);
+        const std::uint8_t now = g.of(r->view);
+        if (!added) {
+            const std::uint8_t before = g.of(it->second);
+            if (before == now)
+                continue;
+            g.counts[before]--;
+            set_stat_node(st, g.label(before).data(), gid, FALSE, g.counts[before]);
+        }
+        g.counts[now]++;
+        set_stat_node(st, g.label(now).data(), gid, FALSE, g.counts[now]);
     }
-    set_stat_node(st, "yes", cid, FALSE, yes);
-    set_stat_node(st, "no", cid, FALSE, no);
-    set_stat_node(st, "not judged", cid, FALSE, static_cast<gint>(total) - yes - no);
+    it->second = r->view;
     return TAP_PACKET_REDRAW;
 }
 
