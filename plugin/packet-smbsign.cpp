@@ -71,6 +71,7 @@ std::array<expert_field, static_cast<std::size_t>(Anomaly::Count)> ei_anomaly{};
 
 dissector_handle_t smbsign_handle;
 int smbsign_tap = -1;
+int expert_tap = -1;
 
 Tracker *tracker = nullptr; // created in init, freed in cleanup
 
@@ -182,9 +183,8 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
     proto_item *verdict_item =
         proto_tree_add_uint(st, hf_verdict, tvb, 0, 0, static_cast<guint32>(v.verdict));
     gen(verdict_item);
-    if (!v.verdict_reason.empty())
-        gen(proto_tree_add_string(st, hf_verdict_reason, tvb, 0, 0,
-                                  std::string(v.verdict_reason).c_str()));
+    if (!v.verdict_reason.empty()) // the core's reasons are NUL-terminated literals
+        gen(proto_tree_add_string(st, hf_verdict_reason, tvb, 0, 0, v.verdict_reason.data()));
     if (v.signing_algorithm != smb2::SigningAlgorithm::Unknown)
         gen(proto_tree_add_string(st, hf_signing_algorithm, tvb, 0, 0,
                                   to_string(v.signing_algorithm).data()));
@@ -256,6 +256,11 @@ int dissect_smbsign(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *)
         return 0;
     if (!PINFO_FD_VISITED(pinfo))
         analyse_frame(tvb, pinfo, tree);
+    // Build the subtree only for someone: a visible tree, a filter, column or colouring
+    // rule naming smbsign, or a listening tap (ours, or expert infos).
+    if (!proto_field_is_referenced(tree, proto_smbsign) && !have_tap_listener(smbsign_tap) &&
+        !have_tap_listener(expert_tap))
+        return 0;
     const auto entries = tracker->frame_entries(pinfo->num);
     if (entries.empty())
         return 0;
@@ -427,6 +432,7 @@ void register_handoff() {
     hf_smb2 = proto_registrar_get_id_byname("smb2");
     hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
     hf_tcp_flags = proto_registrar_get_id_byname("tcp.flags");
+    expert_tap = find_tap_id("expert");
 }
 
 } // namespace
