@@ -217,11 +217,12 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
     if (frame == v.negotiate_frame &&
         (v.server == Policy::Disabled || v.server == Policy::Enabled))
         expert_add_info(pinfo, server_item, &ei_server_not_required);
-    if (frame == v.first_unsigned_frame && v.verdict == Verdict::Unsigned &&
-        v.observed == Observed::Established)
-        expert_add_info(pinfo, verdict_item,
-                        v.counted_signed > 0 && !v.guest && !v.anonymous ? &ei_mixed_signing
-                                                                         : &ei_established_unsigned);
+    if (frame == v.first_unsigned_frame && v.verdict == Verdict::Unsigned) {
+        if (v.counted_signed > 0 && !v.guest && !v.anonymous)
+            expert_add_info(pinfo, verdict_item, &ei_mixed_signing);
+        else if (v.observed == Observed::Established)
+            expert_add_info(pinfo, verdict_item, &ei_established_unsigned);
+    }
     if (frame == v.first_signed_frame && v.verdict == Verdict::Signed)
         expert_add_info(pinfo, verdict_item, &ei_signing_active);
     if (frame == v.prediction_frame) {
