@@ -126,6 +126,17 @@ constexpr std::optional<bool> consistent(Predicted p, Observed o, Verdict v) noe
     return std::nullopt;
 }
 
+// The same, knowing the server's policy: STATUS_ACCESS_DENIED at TREE_CONNECT from a
+// server that does not require signing is about share permissions, not signing (a
+// scanner refused C$ and ADMIN$ by a Windows XP server with SecurityMode 0x03), so it
+// is not judged against a prediction of success.
+constexpr std::optional<bool> consistent(Predicted p, Observed o, Verdict v, Policy server) noexcept {
+    if (o == Observed::DeniedAtTreeConnect && server != Policy::Required &&
+        server != Policy::Unknown && (p == Predicted::Signed || p == Predicted::Unsigned))
+        return std::nullopt;
+    return consistent(p, o, v);
+}
+
 constexpr std::string_view to_string(Policy p) noexcept {
     switch (p) {
     case Policy::Disabled:

@@ -1078,7 +1078,7 @@ inline SessionView Tracker::view(std::uint32_t index) const noexcept {
             break;
         }
     }
-    v.consistent = consistent(v.predicted, v.observed, v.verdict);
+    v.consistent = consistent(v.predicted, v.observed, v.verdict, v.server);
     return v;
 }
 
