@@ -44,7 +44,9 @@ int hf_observed = -1;
 int hf_consistent = -1;
 int hf_client_error = -1;
 int hf_server_hint = -1;
+int hf_server_registry = -1;
 int hf_client_hint = -1;
+int hf_client_registry = -1;
 int hf_fix = -1;
 int hf_negotiate_frame = -1;
 int hf_setup_frame = -1;
@@ -167,11 +169,15 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
     proto_item *server_item =
         proto_tree_add_uint(st, hf_server_policy, tvb, 0, 0, static_cast<guint32>(v.server));
     gen(server_item);
-    if (const auto hint = server_hint(v.server, v.family); !hint.empty())
-        gen(proto_tree_add_string(st, hf_server_hint, tvb, 0, 0, hint.data()));
+    auto add_hint = [&](const Hint &h, int hf_gpo, int hf_registry) {
+        if (h.group_policy.empty())
+            return;
+        gen(proto_tree_add_string(st, hf_gpo, tvb, 0, 0, h.group_policy.data()));
+        gen(proto_tree_add_string(st, hf_registry, tvb, 0, 0, h.registry.data()));
+    };
+    add_hint(server_hint(v.server, v.family), hf_server_hint, hf_server_registry);
     gen(proto_tree_add_uint(st, hf_client_policy, tvb, 0, 0, static_cast<guint32>(v.client)));
-    if (const auto hint = client_hint(v.client, v.family); !hint.empty())
-        gen(proto_tree_add_string(st, hf_client_hint, tvb, 0, 0, hint.data()));
+    add_hint(client_hint(v.client, v.family), hf_client_hint, hf_client_registry);
     if (v.client_inferred)
         gen(proto_tree_add_boolean(st, hf_client_policy_inferred, tvb, 0, 0, TRUE));
     if (v.guest)
@@ -301,11 +307,17 @@ void register_protocol() {
           "SMB1: SESSION_SETUP_ANDX request Flags2; SMB2: NEGOTIATE request SecurityMode",
           HFILL}},
         {&hf_server_hint,
-         {"Server setting", "smbsign.server.hint", FT_STRING, BASE_NONE, nullptr, 0,
-          "Group Policy setting and registry value that produce the server's policy", HFILL}},
+         {"Server Group Policy", "smbsign.server.hint", FT_STRING, BASE_NONE, nullptr, 0,
+          "Group Policy setting that produces the server's policy (KB887429)", HFILL}},
+        {&hf_server_registry,
+         {"Server registry", "smbsign.server.registry", FT_STRING, BASE_NONE, nullptr, 0,
+          "Registry values that produce the server's policy (KB887429)", HFILL}},
         {&hf_client_hint,
-         {"Client setting", "smbsign.client.hint", FT_STRING, BASE_NONE, nullptr, 0,
-          "Group Policy setting and registry value that produce the client's policy", HFILL}},
+         {"Client Group Policy", "smbsign.client.hint", FT_STRING, BASE_NONE, nullptr, 0,
+          "Group Policy setting that produces the client's policy (KB887429)", HFILL}},
+        {&hf_client_registry,
+         {"Client registry", "smbsign.client.registry", FT_STRING, BASE_NONE, nullptr, 0,
+          "Registry values that produce the client's policy (KB887429)", HFILL}},
         {&hf_fix,
          {"How to fix", "smbsign.fix", FT_STRING, BASE_NONE, nullptr, 0,
           "Which setting to change, on which side, to make the connection succeed securely",

@@ -1,6 +1,7 @@
 // Registry and Group Policy hints (KB887429, "Configuring SMB signing"): which
 // setting produces each side's observed policy, and what to change, on which side,
-// to make a failing connection succeed securely.
+// to make a failing connection succeed securely. Each text stays well under
+// Wireshark's 240-character item label.
 #pragma once
 
 #include "smbsign/matrix.hpp"
@@ -9,70 +10,71 @@
 
 namespace smbsign {
 
-// The Windows 2000+ keys; NT 4.0 clients use ...\Services\Rdr\Parameters and
-// Windows 98 clients ...\Services\VxD\VNetsup, with the same value names.
-constexpr std::string_view server_hint(Policy p, Family f) noexcept {
+struct Hint {
+    std::string_view group_policy; // the setting, with its Windows 2000 name where it differs
+    std::string_view registry;     // key and values (Windows 2000 and later)
+};
+
+// The server side: HKLM\SYSTEM\CurrentControlSet\Services\LanManServer\Parameters.
+constexpr Hint server_hint(Policy p, Family f) noexcept {
     switch (p) {
     case Policy::Required:
-        return "GPO 'Microsoft network server: Digitally sign communications (always)' = Enabled "
-               "(Windows 2000: 'Digitally sign server communication (always)'); registry "
-               "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManServer\\Parameters "
-               "RequireSecuritySignature = 1";
+        return {"'Microsoft network server: Digitally sign communications (always)' = Enabled "
+                "(Windows 2000: 'Digitally sign server communication (always)')",
+                "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManServer\\Parameters "
+                "RequireSecuritySignature = 1"};
     case Policy::Enabled:
         if (f == Family::Smb2)
-            return "SMB2/3 server that does not require signing: GPO 'Microsoft network server: "
-                   "Digitally sign communications (always)' = Disabled; registry "
-                   "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManServer\\Parameters "
-                   "RequireSecuritySignature = 0 (EnableSecuritySignature is ignored for SMB2)";
-        return "GPO 'Microsoft network server: Digitally sign communications (if client agrees)' "
-               "= Enabled and '(always)' = Disabled (Windows 2000: 'Digitally sign server "
-               "communication (when possible)'); registry "
-               "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManServer\\Parameters "
-               "EnableSecuritySignature = 1, RequireSecuritySignature = 0";
+            return {"'Microsoft network server: Digitally sign communications (always)' = "
+                    "Disabled (SMB2/3 ignores '(if client agrees)')",
+                    "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManServer\\Parameters "
+                    "RequireSecuritySignature = 0"};
+        return {"'Microsoft network server: Digitally sign communications (if client agrees)' = "
+                "Enabled, '(always)' = Disabled (Windows 2000: '... (when possible)')",
+                "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManServer\\Parameters "
+                "EnableSecuritySignature = 1, RequireSecuritySignature = 0"};
     case Policy::Disabled:
         if (f == Family::Smb2)
-            return "SMB2/3 server that advertises no signing: not a Windows setting (a compliant "
-                   "server always sets SIGNING_ENABLED); a third-party server, e.g. Samba "
-                   "'server signing = disabled'";
-        return "GPO 'Microsoft network server: Digitally sign communications (if client agrees)' "
-               "= Disabled and '(always)' = Disabled (Windows 2000: 'Digitally sign server "
-               "communication (when possible)' = Disabled); registry "
-               "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManServer\\Parameters "
-               "EnableSecuritySignature = 0, RequireSecuritySignature = 0 (Samba: 'server signing "
-               "= disabled')";
+            return {"none: a Windows SMB2/3 server always offers signing; a third-party server "
+                    "(e.g. Samba 'server signing = disabled')",
+                    "not a Windows registry setting"};
+        return {"'Microsoft network server: Digitally sign communications (if client agrees)' = "
+                "Disabled (Windows 2000: '... (when possible)'; Samba: 'server signing = "
+                "disabled')",
+                "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManServer\\Parameters "
+                "EnableSecuritySignature = 0, RequireSecuritySignature = 0"};
     case Policy::Unknown:
         break;
     }
     return {};
 }
 
-constexpr std::string_view client_hint(Policy p, Family f) noexcept {
+// The client side: ...\Services\LanManWorkstation\Parameters on Windows 2000 and later,
+// ...\Services\Rdr\Parameters on NT 4.0, ...\Services\VxD\VNetsup on Windows 98.
+constexpr Hint client_hint(Policy p, Family f) noexcept {
     switch (p) {
     case Policy::Required:
-        return "GPO 'Microsoft network client: Digitally sign communications (always)' = Enabled "
-               "(Windows 2000: 'Digitally sign client communication (always)'); registry "
-               "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManWorkstation\\Parameters "
-               "RequireSecuritySignature = 1 (NT 4.0: ...\\Services\\Rdr\\Parameters; Windows 98: "
-               "...\\Services\\VxD\\VNetsup)";
+        return {"'Microsoft network client: Digitally sign communications (always)' = Enabled "
+                "(Windows 2000: 'Digitally sign client communication (always)')",
+                "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManWorkstation\\Parameters "
+                "RequireSecuritySignature = 1 (NT 4.0: Rdr\\Parameters; Windows 98: VxD\\VNetsup)"};
     case Policy::Enabled:
         if (f == Family::Smb2)
-            return "SMB2/3 client that does not require signing: GPO 'Microsoft network client: "
-                   "Digitally sign communications (always)' = Disabled; registry "
-                   "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManWorkstation\\Parameters "
-                   "RequireSecuritySignature = 0 (EnableSecuritySignature is ignored for SMB2)";
-        return "GPO 'Microsoft network client: Digitally sign communications (if server agrees)' "
-               "= Enabled and '(always)' = Disabled (Windows 2000: 'Digitally sign client "
-               "communication (when possible)'); registry "
-               "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManWorkstation\\Parameters "
-               "EnableSecuritySignature = 1, RequireSecuritySignature = 0 (NT 4.0: "
-               "...\\Services\\Rdr\\Parameters; Windows 98: ...\\Services\\VxD\\VNetsup)";
+            return {"'Microsoft network client: Digitally sign communications (always)' = "
+                    "Disabled (SMB2/3 ignores '(if server agrees)')",
+                    "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManWorkstation\\Parameters "
+                    "RequireSecuritySignature = 0"};
+        return {"'Microsoft network client: Digitally sign communications (if server agrees)' = "
+                "Enabled, '(always)' = Disabled (Windows 2000: '... (when possible)')",
+                "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManWorkstation\\Parameters "
+                "EnableSecuritySignature = 1, RequireSecuritySignature = 0 (NT 4.0: Rdr; 98: "
+                "VNetsup)"};
     case Policy::Disabled:
-        return "GPO 'Microsoft network client: Digitally sign communications (if server agrees)' "
-               "= Disabled (Windows 2000: 'Digitally sign client communication (when possible)' = "
-               "Disabled); registry "
-               "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManWorkstation\\Parameters "
-               "EnableSecuritySignature = 0 (NT 4.0: ...\\Services\\Rdr\\Parameters; Windows 98: "
-               "...\\Services\\VxD\\VNetsup; Samba: 'client signing = disabled')";
+        return {"'Microsoft network client: Digitally sign communications (if server agrees)' = "
+                "Disabled (Windows 2000: '... (when possible)'; Samba: 'client signing = "
+                "disabled')",
+                "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanManWorkstation\\Parameters "
+                "EnableSecuritySignature = 0 (NT 4.0: Rdr\\Parameters; Windows 98: VxD\\VNetsup)"};
     case Policy::Unknown:
         break;
     }
@@ -83,22 +85,18 @@ constexpr std::string_view client_hint(Policy p, Family f) noexcept {
 // that requires signing".
 constexpr std::string_view fix_hint(Predicted p, Observed o, bool guest_or_anonymous) noexcept {
     if (p == Predicted::BlockedAfterNegotiate)
-        return "Server side: turn signing on (LanManServer\\Parameters EnableSecuritySignature = "
-               "1, better RequireSecuritySignature = 1; Samba 'server signing = mandatory'). Do "
-               "not lower the client's RequireSecuritySignature.";
+        return "Server: turn signing on (LanManServer EnableSecuritySignature = 1, better "
+               "RequireSecuritySignature = 1; Samba 'server signing = mandatory'). Keep the "
+               "client's requirement.";
     if (p == Predicted::DeniedAtTreeConnect || o == Observed::DeniedAtTreeConnect)
-        return "Client side: allow signing (LanManWorkstation\\Parameters EnableSecuritySignature "
-               "= 1, GPO 'Microsoft network client: Digitally sign communications (if server "
-               "agrees)' = Enabled; Samba 'client signing = desired' or 'required'). Keep the "
-               "server's requirement.";
+        return "Client: allow signing (LanManWorkstation EnableSecuritySignature = 1; Samba "
+               "'client signing = desired' or 'required'). Keep the server's requirement.";
     if (p == Predicted::SigningFailure || o == Observed::SigningFailure) {
         if (guest_or_anonymous)
-            return "Use an authenticated account instead of guest/anonymous access: a "
-                   "guest/anonymous session has no key and cannot sign (Windows 11 24H2 / Server "
-                   "2025 block insecure guest logons and require signing by default).";
-        return "Server side: make the server able to sign (a third-party server must advertise "
-               "SIGNING_ENABLED; Samba 'server signing = auto' or 'mandatory'). Keep the client's "
-               "requirement.";
+            return "Use an authenticated account instead of guest/anonymous access: such a "
+                   "session has no key and cannot sign.";
+        return "Server: make it sign (a third-party server must offer SIGNING_ENABLED; Samba "
+               "'server signing = auto' or 'mandatory'). Keep the client's requirement.";
     }
     return {};
 }
