@@ -191,7 +191,9 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
     gen(verdict_item);
     if (!v.verdict_reason.empty()) // the core's reasons are NUL-terminated literals
         gen(proto_tree_add_string(st, hf_verdict_reason, tvb, 0, 0, v.verdict_reason.data()));
-    if (v.signing_algorithm != smb2::SigningAlgorithm::Unknown)
+    // SMB2/3 negotiates its algorithm; SMB1's MD5 MAC is only worth naming when in use.
+    if (v.signing_algorithm != smb2::SigningAlgorithm::Unknown &&
+        (v.family == Family::Smb2 || v.verdict == Verdict::Signed))
         gen(proto_tree_add_string(st, hf_signing_algorithm, tvb, 0, 0,
                                   to_string(v.signing_algorithm).data()));
     if (v.cipher != smb2::Cipher::None)
@@ -209,7 +211,7 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
     gen(observed_item);
     if (v.consistent)
         gen(proto_tree_add_boolean(st, hf_consistent, tvb, 0, 0, *v.consistent));
-    if (const auto fix = fix_hint(v.predicted, v.observed, v.guest || v.anonymous); !fix.empty())
+    if (const auto fix = fix_hint(v.predicted, v.observed, v.guest || v.anonymous, v.family); !fix.empty())
         gen(proto_tree_add_string(st, hf_fix, tvb, 0, 0, fix.data()));
     if (v.negotiate_frame != kNoFrame)
         gen(proto_tree_add_uint(st, hf_negotiate_frame, tvb, 0, 0, v.negotiate_frame));

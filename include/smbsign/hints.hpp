@@ -83,11 +83,16 @@ constexpr Hint client_hint(Policy p, Family f) noexcept {
 
 // For a failing connection: the secure way to make it work. Never "lower the side
 // that requires signing".
-constexpr std::string_view fix_hint(Predicted p, Observed o, bool guest_or_anonymous) noexcept {
+constexpr std::string_view fix_hint(Predicted p, Observed o, bool guest_or_anonymous,
+                                    Family f) noexcept {
     if (p == Predicted::BlockedAfterNegotiate)
         return "Server: turn signing on (LanManServer EnableSecuritySignature = 1, better "
                "RequireSecuritySignature = 1; Samba 'server signing = mandatory'). Keep the "
                "client's requirement.";
+    if (f == Family::Smb2 && o == Observed::DeniedAtTreeConnect)
+        return "Client: a conforming SMB2/3 client signs whenever the server requires it (no "
+               "setting turns that off); this one does not: update or replace the client. Keep "
+               "the server's requirement.";
     if (p == Predicted::DeniedAtTreeConnect || o == Observed::DeniedAtTreeConnect)
         return "Client: allow signing (LanManWorkstation EnableSecuritySignature = 1; Samba "
                "'client signing = desired' or 'required'). Keep the server's requirement.";

@@ -1002,9 +1002,12 @@ inline SessionView Tracker::view(std::uint32_t index) const noexcept {
         v.verdict = Verdict::Unknown;
         v.verdict_reason = "a message of this session or connection could not be parsed";
     } else if (!granted) {
-        if (s.setup_request_seen || c.negotiate_response_seen || c.negotiate_request_seen) {
+        if (s.setup_request_seen) {
             v.verdict = Verdict::NotEstablished;
             v.verdict_reason = "the session never got past authentication";
+        } else if (c.negotiate_response_seen || c.negotiate_request_seen) {
+            v.verdict = Verdict::NotEstablished;
+            v.verdict_reason = "no SESSION_SETUP: the connection got no further than NEGOTIATE";
         } else {
             v.verdict_reason = "no SESSION_SETUP and no message of the session seen";
         }
