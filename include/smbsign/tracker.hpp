@@ -731,6 +731,8 @@ inline std::size_t Tracker::smb2_chain(Msg &m, Bytes data) noexcept {
         Msg one = m;
         one.anomalies = 0;
         smb2_message(one, h, smb2::message_bytes(rest, h));
+        // Wireshark locates each element of a compound chain on its own, so a link past
+        // the located bytes is normal: the next element comes as its own PDU.
         if (h.next_command == 0 || h.next_command >= rest.size())
             return data.size();
         off += h.next_command;
