@@ -218,9 +218,15 @@ private:
         bool malformed = false;
     };
 
+    // A request whose response cannot be told apart by its own bytes.
+    enum class PendingKind : std::uint8_t {
+        DfsReferral,  // SMB1 Trans2 GET_DFS_REFERRAL (the response lacks the subcommand)
+        ExcludedIoctl // SMB2 IOCTL not counted (an error response lacks the CtlCode)
+    };
     struct Pending {
-        std::uint64_t key = 0; // SMB1: MID | PID << 16
+        std::uint64_t key = 0; // SMB1: MID | PID << 16; SMB2: MessageId
         std::uint32_t session = kNoSession;
+        PendingKind kind = PendingKind::DfsReferral;
     };
 
     struct Connection {
@@ -248,7 +254,7 @@ private:
         bool last_is_negotiate_response = false;
         bool malformed = false;
         std::vector<std::uint32_t> sessions;
-        std::vector<Pending> pending; // Trans2 GET_DFS_REFERRAL requests awaiting an answer
+        std::vector<Pending> pending; // requests awaiting an answer (bounded)
     };
 
     // Per-message context handed between the dispatch steps.
@@ -274,6 +280,8 @@ private:
     void count(Session &s, std::uint32_t frame, bool response, bool is_signed) noexcept;
     void tree_connect_answered(Session &s, std::uint32_t frame, bool denied) noexcept;
     void note(std::uint32_t frame, std::uint32_t session, AnomalySet anomalies);
+    void remember(Msg &m, std::uint64_t key, PendingKind kind) noexcept;
+    bool answered(Connection &c, std::uint64_t key, PendingKind kind) noexcept;
     void finish(Msg &m, bool is_request, bool is_signed) noexcept;
 
     void smb1_message(Msg &m, Bytes data) noexcept;
@@ -323,6 +331,30 @@ inline void Tracker::note(std::uint32_t frame, std::uint32_t session, AnomalySet
         }
     }
     frames_.push_back({frame, session, anomalies});
+}
+
+inline void Tracker::remember(Msg &m, std::uint64_t key, PendingKind kind) noexcept {
+    Connection &c = *m.conn;
+    if (c.pending.size() >= limits_.max_pending_per_connection) {
+        m.anomalies |= bit(Anomaly::PendingLimit);
+        return;
+    }
+    try {
+        c.pending.push_back({key, m.session, kind});
+    } catch (...) {
+        m.anomalies |= bit(Anomaly::PendingLimit);
+    }
+}
+
+// Whether `key` was remembered as `kind`; forgets it.
+inline bool Tracker::answered(Connection &c, std::uint64_t key, PendingKind kind) noexcept {
+    auto it = std::find_if(c.pending.begin(), c.pending.end(), [&](const Pending &p) {
+        return p.key == key && p.kind == kind;
+    });
+    if (it == c.pending.end())
+        return false;
+    c.pending.erase(it);
+    return true;
 }
 
 inline std::span<const FrameEntry> Tracker::frame_entries(std::uint32_t frame) const noexcept {
@@ -580,20 +612,11 @@ inline void Tracker::smb1_message(Msg &m, Bytes data) noexcept {
         if (!h.is_reply()) {
             std::uint16_t sub = 0;
             if (chain_ok && smb1::trans2_subcommand(chain.blocks[0], sub) &&
-                sub == smb1::kTrans2GetDfsReferral) {
-                if (c.pending.size() >= limits_.max_pending_per_connection)
-                    m.anomalies |= bit(Anomaly::PendingLimit);
-                else
-                    c.pending.push_back({key, m.session});
-            }
-        } else {
-            auto it = std::find_if(c.pending.begin(), c.pending.end(),
-                                   [key](const Pending &p) { return p.key == key; });
-            if (it != c.pending.end()) {
-                c.pending.erase(it);
-                if (h.access_denied() && s.denied_frame == kNoFrame)
-                    s.denied_frame = m.frame;
-            }
+                sub == smb1::kTrans2GetDfsReferral)
+                remember(m, key, PendingKind::DfsReferral);
+        } else if (answered(c, key, PendingKind::DfsReferral) && h.access_denied() &&
+                   s.denied_frame == kNoFrame) {
+            s.denied_frame = m.frame;
         }
     }
     if (s.mid_capture && h.is_reply() && h.tid != 0 && h.success() && s.established_frame == kNoFrame)
@@ -772,11 +795,21 @@ inline void Tracker::smb2_message(Msg &m, const smb2::Header &h, Bytes msg) noex
         counts = false; // signed even in unsigned sessions
         break;
     case smb2::kCmdIoctl: {
+        // VALIDATE_NEGOTIATE_INFO and QUERY_NETWORK_INTERFACE_INFO are signed even in
+        // unsigned sessions; an error response to them carries no CtlCode, so the
+        // request is remembered by MessageId.
         std::uint32_t code = 0;
-        if (smb2::ioctl_code(msg, h.is_response(), code) &&
-            (code == smb2::kFsctlValidateNegotiateInfo ||
-             code == smb2::kFsctlQueryNetworkInterfaceInfo))
-            counts = false;
+        const bool excluded = smb2::ioctl_code(msg, h.is_response(), code) &&
+                              (code == smb2::kFsctlValidateNegotiateInfo ||
+                               code == smb2::kFsctlQueryNetworkInterfaceInfo);
+        if (!h.is_response()) {
+            if (excluded)
+                remember(m, h.message_id, PendingKind::ExcludedIoctl);
+            counts = counts && !excluded;
+        } else if (!h.is_interim()) {
+            const bool asked = answered(c, h.message_id, PendingKind::ExcludedIoctl);
+            counts = counts && !excluded && !asked;
+        }
         break;
     }
     case smb2::kCmdCancel:
