@@ -235,6 +235,7 @@ private:
         std::uint32_t closed_frame = kNoFrame;
         std::uint32_t client_policy_frame = kNoFrame; // SMB2 NEGOTIATE request
         std::uint32_t pending_session = kNoSession; // SESSION_SETUP not yet assigned an id
+        std::uint32_t last_setup_session = kNoSession; // of the last SESSION_SETUP request
         std::uint32_t last_session = kNoSession;    // of the last SMB message seen
         Family family = Family::Unknown;
         Dialect dialect = Dialect::Unknown;
@@ -414,6 +415,8 @@ inline std::uint32_t Tracker::setup_response_session(Msg &m, std::uint64_t id,
     if (id != 0 || assigns) {
         if (auto s = find_session(*m.conn, id); s != kNoSession)
             return s;
+    } else if (m.conn->last_setup_session != kNoSession) {
+        return m.conn->last_setup_session; // a refusal that names no id answers the last request
     }
     const std::uint32_t s = pending_session(m);
     if (s != kNoSession && (id != 0 || assigns)) {
@@ -689,6 +692,7 @@ inline void Tracker::smb1_session_setup(Msg &m, const smb1::Header &h,
         m.session = h.uid != 0 ? find_session(conn, h.uid) : kNoSession;
         if (m.session == kNoSession)
             m.session = h.uid != 0 ? new_session(m, h.uid, true) : pending_session(m);
+        conn.last_setup_session = m.session;
         if (m.session == kNoSession)
             return;
         Session &s = sessions_[m.session];
@@ -901,6 +905,7 @@ inline void Tracker::smb2_session_setup(Msg &m, const smb2::Header &h, Bytes msg
         m.session = h.session_id != 0 ? find_session(conn, h.session_id) : kNoSession;
         if (m.session == kNoSession)
             m.session = h.session_id != 0 ? new_session(m, h.session_id, true) : pending_session(m);
+        conn.last_setup_session = m.session;
         if (m.session == kNoSession)
             return;
         Session &s = sessions_[m.session];

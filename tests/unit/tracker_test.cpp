@@ -1659,6 +1659,25 @@ TEST(TrackerSmb1, SessionSetupFailureIsAuthFailed) {
     EXPECT_FALSE(v.id_known);
 }
 
+// A second-leg refusal that names UID 0 answers the session the client was setting up:
+// it does not open a second, phantom session.
+TEST(TrackerSmb1, SecondLegRefusalWithUidZeroFailsTheSessionBeingSetUp) {
+    constexpr std::uint16_t kAssigned = 0x0801;
+    Capture cap;
+    cap.pdu(kConn, kClient, smb1_negotiate_request(kFlags2Base));
+    cap.pdu(kConn, kServer, smb1_negotiate_response(kSmb1SecModeEnabled));
+    cap.pdu(kConn, kClient, smb1_setup_request(kFlags2Enabled, 0, ntlm_authenticate("bob")));
+    cap.pdu(kConn, kServer,
+            smb1_setup_response(kAssigned, smb1::kStatusMoreProcessingRequired));
+    cap.pdu(kConn, kClient, smb1_setup_request(kFlags2Enabled, kAssigned, ntlm_authenticate("bob")));
+    const auto fail = cap.pdu(kConn, kServer, smb1_setup_response(0, kStatusLogonFailure));
+    EXPECT_EQ(cap.tracker.session_count(), 1u);
+    const SessionView v = cap.view_at(fail);
+    EXPECT_EQ(v.id, kAssigned);
+    EXPECT_EQ(v.observed, Observed::AuthFailed);
+    EXPECT_EQ(v.verdict, Verdict::NotEstablished);
+}
+
 TEST(TrackerSmb1, InvalidSignatureIsSigningFailure) {
     Capture cap;
     const auto setup = smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeRequired});
