@@ -106,6 +106,99 @@ struct FrameEntry {
     AnomalySet anomalies = 0;
 };
 
+// The frame log: 8 bytes per (frame, session) pair; the rare anomalies live apart.
+class FrameLog {
+public:
+    struct Slot {
+        std::uint32_t frame;
+        std::uint32_t session;
+    };
+
+    // The entries of one frame, read as FrameEntry values.
+    class Entries {
+    public:
+        class iterator {
+        public:
+            using value_type = FrameEntry;
+            using difference_type = std::ptrdiff_t;
+            iterator(const FrameLog *log, std::size_t i) : log_(log), i_(i) {}
+            FrameEntry operator*() const { return log_->entry(i_); }
+            iterator &operator++() {
+                ++i_;
+                return *this;
+            }
+            bool operator==(const iterator &o) const { return i_ == o.i_; }
+            bool operator!=(const iterator &o) const { return i_ != o.i_; }
+
+        private:
+            const FrameLog *log_;
+            std::size_t i_;
+        };
+        Entries(const FrameLog *log, std::size_t lo, std::size_t hi) : log_(log), lo_(lo), hi_(hi) {}
+        [[nodiscard]] std::size_t size() const { return hi_ - lo_; }
+        [[nodiscard]] bool empty() const { return hi_ == lo_; }
+        FrameEntry operator[](std::size_t i) const { return log_->entry(lo_ + i); }
+        [[nodiscard]] FrameEntry front() const { return log_->entry(lo_); }
+        [[nodiscard]] iterator begin() const { return {log_, lo_}; }
+        [[nodiscard]] iterator end() const { return {log_, hi_}; }
+
+    private:
+        const FrameLog *log_;
+        std::size_t lo_, hi_;
+    };
+
+    // Frames must come in increasing order; a repeated (frame, session) merges.
+    void note(std::uint32_t frame, std::uint32_t session, AnomalySet anomalies) noexcept {
+        std::size_t index = slots_.size();
+        for (std::size_t i = slots_.size(); i > 0 && slots_[i - 1].frame == frame; --i)
+            if (slots_[i - 1].session == session)
+                index = i - 1;
+        try {
+            if (index == slots_.size())
+                slots_.push_back({frame, session});
+            if (anomalies != 0 && index < slots_.size())
+                merge(static_cast<std::uint32_t>(index), anomalies);
+        } catch (...) { // out of memory: the frame is shown without analysis
+        }
+    }
+
+    [[nodiscard]] Entries of(std::uint32_t frame) const noexcept {
+
+        auto lo = std::lower_bound(slots_.begin(), slots_.end(), frame,
+                                   [](const Slot &e, std::uint32_t f) { return e.frame < f; });
+        auto hi = lo;
+        while (hi != slots_.end() && hi->frame == frame)
+            ++hi;
+        return {this, static_cast<std::size_t>(lo - slots_.begin()),
+                static_cast<std::size_t>(hi - slots_.begin())};
+    }
+
+    [[nodiscard]] FrameEntry entry(std::size_t i) const {
+        FrameEntry e{slots_[i].frame, slots_[i].session, 0};
+        auto it = std::lower_bound(anomalies_.begin(), anomalies_.end(), i,
+                                   [](const auto &a, std::size_t k) { return a.first < k; });
+        if (it != anomalies_.end() && it->first == i)
+            e.anomalies = it->second;
+        return e;
+    }
+
+    void clear() noexcept {
+        slots_.clear();
+        anomalies_.clear();
+    }
+
+private:
+    void merge(std::uint32_t key, AnomalySet anomalies) {
+        if (!anomalies_.empty() && anomalies_.back().first == key)
+            anomalies_.back().second |= anomalies;
+        else
+            anomalies_.emplace_back(key, anomalies);
+    }
+
+    std::vector<Slot> slots_;
+    std::vector<std::pair<std::uint32_t, AnomalySet>> anomalies_; // by slot index
+};
+
 // Everything the plugin shows about one session, derived on request.
 struct SessionView {
     std::uint32_t number = 0; // 1-based, in order of first appearance
@@ -155,7 +248,9 @@ public:
 
     // The analysed messages of `frame`, one entry per session (and per anomaly without
     // session), in the order they were seen. Frames must be fed in increasing order.
-    [[nodiscard]] std::span<const FrameEntry> frame_entries(std::uint32_t frame) const noexcept;
+    [[nodiscard]] FrameLog::Entries frame_entries(std::uint32_t frame) const noexcept {
+        return frames_.of(frame);
+    }
 
     [[nodiscard]] std::size_t session_count() const noexcept { return sessions_.size(); }
     [[nodiscard]] std::size_t connection_count() const noexcept { return connections_.size(); }
@@ -280,7 +375,7 @@ private:
     void set_server_policy(Msg &m, Policy p) noexcept;
     void count(Session &s, std::uint32_t frame, bool response, bool is_signed) noexcept;
     void tree_connect_answered(Session &s, std::uint32_t frame, bool denied) noexcept;
-    void note(std::uint32_t frame, std::uint32_t session, AnomalySet anomalies);
+    void note(std::uint32_t frame, std::uint32_t session, AnomalySet anomalies) noexcept;
     void remember(Msg &m, std::uint64_t key, PendingKind kind) noexcept;
     bool answered(Connection &c, std::uint64_t key, PendingKind kind) noexcept;
     void finish(Msg &m, bool is_request, bool is_signed) noexcept;
@@ -298,7 +393,7 @@ private:
     std::vector<Session> sessions_;
     std::vector<Connection> connections_;
     std::unordered_map<std::uint32_t, std::uint32_t> conn_index_;
-    std::vector<FrameEntry> frames_;
+    FrameLog frames_;
 };
 
 // ---------------------------------------------------------------------------
@@ -321,17 +416,10 @@ inline Tracker::Connection *Tracker::connection(std::uint32_t conn_id, std::uint
     return &c;
 }
 
-inline void Tracker::note(std::uint32_t frame, std::uint32_t session, AnomalySet anomalies) {
+inline void Tracker::note(std::uint32_t frame, std::uint32_t session, AnomalySet anomalies) noexcept {
     if (session == kNoSession && anomalies == 0)
         return;
-    // Merge with an entry of the same frame and session (several PDUs in one frame).
-    for (auto it = frames_.rbegin(); it != frames_.rend() && it->frame == frame; ++it) {
-        if (it->session == session) {
-            it->anomalies |= anomalies;
-            return;
-        }
-    }
-    frames_.push_back({frame, session, anomalies});
+    frames_.note(frame, session, anomalies);
 }
 
 inline void Tracker::remember(Msg &m, std::uint64_t key, PendingKind kind) noexcept {
@@ -358,15 +446,6 @@ inline bool Tracker::answered(Connection &c, std::uint64_t key, PendingKind kind
     return true;
 }
 
-inline std::span<const FrameEntry> Tracker::frame_entries(std::uint32_t frame) const noexcept {
-    auto lo = std::lower_bound(frames_.begin(), frames_.end(), frame,
-                               [](const FrameEntry &e, std::uint32_t f) { return e.frame < f; });
-    auto hi = lo;
-    while (hi != frames_.end() && hi->frame == frame)
-        ++hi;
-    return {lo, hi};
-}
-
 inline void Tracker::learn_direction(Msg &m, bool is_response) noexcept {
     Connection &c = *m.conn;
     if (c.server_side_known)
@@ -383,13 +462,19 @@ inline std::uint32_t Tracker::new_session(Msg &m, std::uint64_t id, bool id_know
         return kNoSession;
     }
     const auto index = static_cast<std::uint32_t>(sessions_.size());
-    Session &s = sessions_.emplace_back();
-    s.id = id;
-    s.id_known = id_known;
-    s.conn = m.conn_index;
-    s.family = c.family;
-    s.negotiate_frame = c.negotiate_frame;
-    c.sessions.push_back(index);
+    try {
+        c.sessions.reserve(c.sessions.size() + 1);
+        Session &s = sessions_.emplace_back();
+        s.id = id;
+        s.id_known = id_known;
+        s.conn = m.conn_index;
+        s.family = c.family;
+        s.negotiate_frame = c.negotiate_frame;
+        c.sessions.push_back(index);
+    } catch (...) { // out of memory: like a limit
+        m.anomalies |= bit(Anomaly::SessionLimit);
+        return kNoSession;
+    }
     return index;
 }
 
