@@ -94,6 +94,7 @@ const Names<Observed, 6> observed_names;
 
 void init_routine() {
     tracker = new Tracker();
+    expert_tap = find_tap_id("expert"); // registered after the plugins' handoff
     GArray *wanted = g_array_sized_new(FALSE, FALSE, sizeof(int), 4);
     for (int hf : {hf_smb, hf_smb2, hf_tcp_stream, hf_tcp_flags})
         if (hf != -1)
@@ -447,7 +448,6 @@ void register_handoff() {
     hf_smb2 = proto_registrar_get_id_byname("smb2");
     hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
     hf_tcp_flags = proto_registrar_get_id_byname("tcp.flags");
-    expert_tap = find_tap_id("expert");
 }
 
 } // namespace
