@@ -10,8 +10,9 @@ and server are configured for SMB signing, whether signing is in use, the outcom
 signing matrix (KB887429) predicts, what happened, and whether the two agree.")
 set(CPACK_PACKAGE_CONTACT "smbsign maintainers <maintainers@users.noreply.example>")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_COMPONENTS_ALL deb)
-set(CPACK_DEB_COMPONENT_INSTALL OFF)
+# Package only the "deb" install rules (system paths, relative to /usr), never the
+# `cmake --install` ones, which may point into the configuring user's home.
+set(CPACK_INSTALL_CMAKE_PROJECTS "${PROJECT_BINARY_DIR};${PROJECT_NAME};deb;/")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
