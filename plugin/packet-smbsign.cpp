@@ -153,6 +153,13 @@ void analyse_frame(tvbuff_t *, packet_info *pinfo, proto_tree *tree) {
         tracker->on_tcp_close(stream, side, frame);
 }
 
+// One expert info per anomaly the core reported for this frame and session.
+void add_anomaly_experts(packet_info *pinfo, proto_item *item, AnomalySet anomalies) {
+    for (unsigned a = 0; a < static_cast<unsigned>(Anomaly::Count); ++a)
+        if (has(anomalies, static_cast<Anomaly>(a)))
+            expert_add_info(pinfo, item, &ei_anomaly[a]);
+}
+
 void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const FrameEntry &e) {
     const SessionView v = tracker->view(e.session);
     proto_item *ti = proto_tree_add_protocol_format(
@@ -249,9 +256,7 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
                                "like Windows",
                                to_string(v.observed).data(), to_string(v.verdict).data(),
                                to_string(v.predicted).data());
-    for (unsigned a = 0; a < static_cast<unsigned>(Anomaly::Count); ++a)
-        if (has(e.anomalies, static_cast<Anomaly>(a)))
-            expert_add_info(pinfo, ti, &ei_anomaly[a]);
+    add_anomaly_experts(pinfo, ti, e.anomalies);
 
     if (have_tap_listener(smbsign_tap)) {
         auto *rec = new (wmem_alloc(pinfo->pool, sizeof(glue::TapRecord))) glue::TapRecord{};
@@ -282,9 +287,7 @@ int dissect_smbsign(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *)
         proto_item *ti = proto_tree_add_protocol_format(tree, proto_smbsign, tvb, 0, 0,
                                                         "SMB Signing Analysis: no session");
         proto_item_set_generated(ti);
-        for (unsigned a = 0; a < static_cast<unsigned>(Anomaly::Count); ++a)
-            if (has(e.anomalies, static_cast<Anomaly>(a)))
-                expert_add_info(pinfo, ti, &ei_anomaly[a]);
+        add_anomaly_experts(pinfo, ti, e.anomalies);
     }
     return static_cast<int>(tvb_captured_length(tvb));
 }

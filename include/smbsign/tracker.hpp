@@ -11,7 +11,9 @@
 
 #include <algorithm>
 #include <optional>
+#include <tuple>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace smbsign {
@@ -371,7 +373,9 @@ private:
     std::uint32_t pending_session(Msg &m) noexcept;
     std::uint32_t setup_response_session(Msg &m, std::uint64_t id, bool assigns) noexcept;
     std::uint32_t session_for(Msg &m, std::uint64_t id) noexcept;
+    void header_error(Msg &m, ParseError e) noexcept;
     void body_error(Msg &m, ParseError e) noexcept;
+    std::pair<Policy, bool> client_policy(const Session &s, const Connection &c) const noexcept;
     void set_server_policy(Msg &m, Policy p) noexcept;
     void count(Session &s, std::uint32_t frame, bool response, bool is_signed) noexcept;
     void tree_connect_answered(Session &s, std::uint32_t frame, bool denied) noexcept;
@@ -525,6 +529,15 @@ inline std::uint32_t Tracker::session_for(Msg &m, std::uint64_t id) noexcept {
     return s;
 }
 
+// A header the core cannot parse: the message belongs to no session, and no verdict on
+// this connection can be trusted.
+inline void Tracker::header_error(Msg &m, ParseError e) noexcept {
+    m.anomalies |= bit(e == ParseError::Truncated ? Anomaly::TruncatedHeader
+                                                  : Anomaly::MalformedHeader);
+    m.conn->malformed = true;
+    note(m.frame, kNoSession, m.anomalies);
+}
+
 inline void Tracker::body_error(Msg &m, ParseError e) noexcept {
     if (e == ParseError::None)
         return;
@@ -634,7 +647,7 @@ inline void Tracker::on_tcp_close(std::uint32_t conn_id, std::uint8_t side,
                 decided = true;
             }
             if (s.setup == SetupState::Succeeded && s.signing_failure_frame == kNoFrame) {
-                const Policy client = view(idx).client;
+                const Policy client = client_policy(s, c).first;
                 const bool required =
                     client == Policy::Required || c.server_policy == Policy::Required;
                 // A guest/anonymous grant to a client that requires signing.
@@ -659,10 +672,7 @@ inline void Tracker::on_tcp_close(std::uint32_t conn_id, std::uint8_t side,
 inline void Tracker::smb1_message(Msg &m, Bytes data) noexcept {
     smb1::Header h;
     if (auto e = smb1::parse_header(data, h); e != ParseError::None) {
-        m.anomalies |= bit(e == ParseError::Truncated ? Anomaly::TruncatedHeader
-                                                      : Anomaly::MalformedHeader);
-        m.conn->malformed = true;
-        note(m.frame, kNoSession, m.anomalies);
+        header_error(m, e);
         return;
     }
     Connection &c = *m.conn;
@@ -830,10 +840,7 @@ inline std::size_t Tracker::smb2_chain(Msg &m, Bytes data) noexcept {
         Bytes rest = data.subspan(off);
         smb2::Header h;
         if (auto e = smb2::parse_header(rest, h); e != ParseError::None) {
-            m.anomalies |= bit(e == ParseError::Truncated ? Anomaly::TruncatedHeader
-                                                          : Anomaly::MalformedHeader);
-            m.conn->malformed = true;
-            note(m.frame, kNoSession, m.anomalies);
+            header_error(m, e);
             return data.size();
         }
         // MS-SMB2 3.2.4.1.4: related operations may inherit the session id.
@@ -918,6 +925,13 @@ inline void Tracker::smb2_message(Msg &m, const smb2::Header &h, Bytes msg) noex
     finish(m, !h.is_response(), h.is_signed());
 }
 
+// MS-SMB2 2.2.3/2.2.4 SecurityMode as a policy.
+inline Policy policy_from_smb2_mode(std::uint16_t mode) noexcept {
+    if (mode & smb2::kSigningRequired)
+        return Policy::Required;
+    return (mode & smb2::kSigningEnabled) ? Policy::Enabled : Policy::Disabled;
+}
+
 inline Dialect dialect_from_smb2(std::uint16_t d) noexcept {
     switch (d) {
     case smb2::kDialect202:
@@ -975,12 +989,7 @@ inline void Tracker::smb2_negotiate(Msg &m, const smb2::Header &h, Bytes msg) no
     // MS-SMB2 2.2.4: a server always sets SIGNING_ENABLED.
     if (!(r.security_mode & smb2::kSigningEnabled))
         m.anomalies |= bit(Anomaly::InvalidSecurityMode);
-    Policy p = Policy::Disabled;
-    if (r.security_mode & smb2::kSigningRequired)
-        p = Policy::Required;
-    else if (r.security_mode & smb2::kSigningEnabled)
-        p = Policy::Enabled;
-    set_server_policy(m, p);
+    set_server_policy(m, policy_from_smb2_mode(r.security_mode));
 }
 
 inline void Tracker::smb2_session_setup(Msg &m, const smb2::Header &h, Bytes msg) noexcept {
@@ -1042,10 +1051,7 @@ inline void Tracker::smb2_session_setup(Msg &m, const smb2::Header &h, Bytes msg
 inline void Tracker::smb2_transform(Msg &m, Bytes data) noexcept {
     smb2::TransformHeader t;
     if (auto e = smb2::parse_transform_header(data, t); e != ParseError::None) {
-        m.anomalies |= bit(e == ParseError::Truncated ? Anomaly::TruncatedHeader
-                                                      : Anomaly::MalformedHeader);
-        m.conn->malformed = true;
-        note(m.frame, kNoSession, m.anomalies);
+        header_error(m, e);
         return;
     }
     Connection &c = *m.conn;
@@ -1067,6 +1073,33 @@ inline void Tracker::smb2_transform(Msg &m, Bytes data) noexcept {
 }
 
 // --- Derived view -------------------------------------------------------------
+
+// Client policy (SMB-SIGNING.md, "Definitions"), and whether it is only inferred.
+inline std::pair<Policy, bool> Tracker::client_policy(const Session &s,
+                                                      const Connection &c) const noexcept {
+    switch (c.family != Family::Unknown ? c.family : s.family) {
+    case Family::Smb1:
+        if (s.smb1_setup_flags2_seen) {
+            if (s.smb1_setup_flags2 & smb1::kFlags2SecuritySignatureRequired)
+                return {Policy::Required, false};
+            if (s.smb1_setup_flags2 & smb1::kFlags2SecuritySignature)
+                return {Policy::Enabled, false};
+            return {Policy::Disabled, false};
+        }
+        if (s.client_inferred_required)
+            return {Policy::Required, true};
+        break;
+    case Family::Smb2:
+        if (c.smb2_client_security_mode_seen)
+            return {policy_from_smb2_mode(c.smb2_client_security_mode), false};
+        if (s.smb2_setup_security_mode_seen)
+            return {policy_from_smb2_mode(s.smb2_setup_security_mode), false};
+        break;
+    case Family::Unknown:
+        break;
+    }
+    return {Policy::Unknown, false};
+}
 
 inline SessionView Tracker::view(std::uint32_t index) const noexcept {
     SessionView v;
@@ -1091,30 +1124,7 @@ inline SessionView Tracker::view(std::uint32_t index) const noexcept {
     v.first_unsigned_frame = s.first_unsigned_frame;
     v.malformed = s.malformed || c.malformed;
 
-    // Client policy (SMB-SIGNING.md, "Definitions").
-    auto smb2_policy = [](std::uint16_t mode) {
-        if (mode & smb2::kSigningRequired)
-            return Policy::Required;
-        return (mode & smb2::kSigningEnabled) ? Policy::Enabled : Policy::Disabled;
-    };
-    if (v.family == Family::Smb1) {
-        if (s.smb1_setup_flags2_seen) {
-            if (s.smb1_setup_flags2 & smb1::kFlags2SecuritySignatureRequired)
-                v.client = Policy::Required;
-            else if (s.smb1_setup_flags2 & smb1::kFlags2SecuritySignature)
-                v.client = Policy::Enabled;
-            else
-                v.client = Policy::Disabled;
-        } else if (s.client_inferred_required) {
-            v.client = Policy::Required;
-            v.client_inferred = true;
-        }
-    } else if (v.family == Family::Smb2) {
-        if (c.smb2_client_security_mode_seen)
-            v.client = smb2_policy(c.smb2_client_security_mode);
-        else if (s.smb2_setup_security_mode_seen)
-            v.client = smb2_policy(s.smb2_setup_security_mode);
-    }
+    std::tie(v.client, v.client_inferred) = client_policy(s, c);
 
     // Verdict.
     const std::uint32_t counted = s.counted_requests + s.counted_responses;
