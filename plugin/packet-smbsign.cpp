@@ -1,13 +1,14 @@
 // smbsign: a Wireshark postdissector that gives every SMB session a signing verdict.
 //
-// Thin glue only: Wireshark's smb/smb2 dissectors locate each SMB message (TCP
-// reassembly and NetBIOS framing stay theirs); we borrow those bytes and the
-// TCP FIN/RST flags on the first pass, hand them to the core tracker, and on
-// every pass show the per-session result cached under the frame number.
+// Thin glue only: Wireshark's TCP and NetBIOS dissectors frame each SMB message
+// (reassembly stays theirs); on the first pass we borrow those bytes and the TCP
+// connection's FIN/RST (input.hpp), hand them to the core tracker, and on every
+// pass show the per-session result cached under the frame number.
 
 #include "smbsign/hints.hpp"
 #include "smbsign/tracker.hpp"
 #include "plugin/glue.hpp"
+#include "plugin/input.hpp"
 
 #include <epan/expert.h>
 #include <epan/packet.h>
@@ -53,14 +54,6 @@ int hf_setup_frame = -1;
 int hf_outcome_frame = -1;
 int ett_smbsign = -1;
 
-// Fields of other dissectors we read on the first pass.
-int hf_smb = -1;
-int hf_smb2 = -1;
-int hf_tcp_stream = -1;
-int hf_tcp_flags = -1;
-constexpr guint32 kTcpFin = 0x001;
-constexpr guint32 kTcpRst = 0x004;
-
 expert_field ei_server_not_required = EI_INIT;
 expert_field ei_established_unsigned = EI_INIT;
 expert_field ei_mixed_signing = EI_INIT;
@@ -95,62 +88,30 @@ const Names<Observed, 6> observed_names;
 void init_routine() {
     tracker = new Tracker();
     expert_tap = find_tap_id("expert"); // registered after the plugins' handoff
-    GArray *wanted = g_array_sized_new(FALSE, FALSE, sizeof(int), 4);
-    for (int hf : {hf_smb, hf_smb2, hf_tcp_stream, hf_tcp_flags})
-        if (hf != -1)
-            g_array_append_val(wanted, hf);
-    set_postdissector_wanted_hfids(smbsign_handle, wanted);
+    input::reset();
+    input::hook_smb_heuristics(proto_smbsign);
 }
 
 void cleanup_routine() {
     delete tracker;
     tracker = nullptr;
-    set_postdissector_wanted_hfids(smbsign_handle, nullptr);
+    input::reset();
 }
 
-// The last value of a uint field in this frame's tree (innermost TCP layer).
-bool last_uint(proto_tree *tree, int hf, guint32 &out) {
-    GPtrArray *arr = hf == -1 ? nullptr : proto_get_finfo_ptr_array(tree, hf);
-    if (arr == nullptr || arr->len == 0)
-        return false;
-    auto *fi = static_cast<field_info *>(g_ptr_array_index(arr, arr->len - 1));
-    out = fvalue_get_uinteger(&fi->value);
-    return true;
-}
-
-// Which endpoint sent this frame: 0 for the lower (address, port), 1 for the other.
-std::uint8_t side_of(const packet_info *pinfo) {
-    const int c = cmp_address(&pinfo->src, &pinfo->dst);
-    if (c != 0)
-        return c < 0 ? 0 : 1;
-    return pinfo->srcport <= pinfo->destport ? 0 : 1;
-}
-
-// First pass: hand every SMB message Wireshark located in this frame to the core.
-void analyse_frame(tvbuff_t *, packet_info *pinfo, proto_tree *tree) {
-    guint32 stream = 0, flags = 0;
-    if (tree == nullptr || !last_uint(tree, hf_tcp_stream, stream))
-        return;
-    const std::uint8_t side = side_of(pinfo);
+// First pass: hand every SMB message NetBIOS framed in this frame to the core, then
+// tell it when the frame's TCP connection has seen its first FIN or RST.
+void analyse_frame(packet_info *pinfo) {
     const guint32 frame = pinfo->num;
-    glue::PduList pdus;
-    glue::collect(tree, hf_smb, pdus);
-    glue::collect(tree, hf_smb2, pdus);
-    tvbuff_t *last_tvb = nullptr;
-    gint covered_to = 0;
-    for (std::size_t i = 0; i < pdus.count; ++i) {
-        const glue::Pdu &p = pdus.items[i];
-        // A compound SMB2 chain is analysed whole; skip the items inside it.
-        if (p.tvb == last_tvb && p.start < covered_to)
+    for (const input::Pdu &p : input::pdus_of(frame)) {
+        const auto captured = static_cast<std::size_t>(tvb_captured_length(p.tvb));
+        if (captured == 0)
             continue;
-        const Bytes bytes = glue::borrow(p);
-        const std::size_t used =
-            tracker->on_pdu(stream, side, frame, bytes, static_cast<std::size_t>(p.reported));
-        last_tvb = p.tvb;
-        covered_to = p.start + static_cast<gint>(used);
+        const Bytes bytes{tvb_get_ptr(p.tvb, 0, static_cast<gint>(captured)), captured};
+        tracker->on_pdu(p.conn, p.side, frame, bytes, tvb_reported_length(p.tvb));
     }
-    if (last_uint(tree, hf_tcp_flags, flags) && (flags & (kTcpFin | kTcpRst)))
-        tracker->on_tcp_close(stream, side, frame);
+    if (tracker->connection_count() > 0)
+        if (const auto conn = input::closed_connection(pinfo))
+            tracker->on_tcp_close(*conn, input::side_of(pinfo), frame);
 }
 
 // One expert info per anomaly the core reported for this frame and session.
@@ -261,7 +222,7 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
     if (have_tap_listener(smbsign_tap)) {
         auto *rec = new (wmem_alloc(pinfo->pool, sizeof(glue::TapRecord))) glue::TapRecord{};
         const auto server = tracker->server_side(e.session);
-        glue::fill_tap_record(*rec, v, pinfo, server && *server == side_of(pinfo));
+        glue::fill_tap_record(*rec, v, pinfo, server && *server == input::side_of(pinfo));
         tap_queue_packet(smbsign_tap, pinfo, rec);
     }
 }
@@ -270,7 +231,7 @@ int dissect_smbsign(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *)
     if (tracker == nullptr)
         return 0;
     if (!PINFO_FD_VISITED(pinfo))
-        analyse_frame(tvb, pinfo, tree);
+        analyse_frame(pinfo);
     // Build the subtree only for someone: a visible tree, a filter, column or colouring
     // rule naming smbsign, or a listening tap (ours, or expert infos).
     if (!proto_field_is_referenced(tree, proto_smbsign) && !have_tap_listener(smbsign_tap) &&
@@ -447,10 +408,6 @@ void register_protocol() {
 void register_handoff() {
     smbsign_handle = create_dissector_handle(dissect_smbsign, proto_smbsign);
     register_postdissector(smbsign_handle);
-    hf_smb = proto_registrar_get_id_byname("smb");
-    hf_smb2 = proto_registrar_get_id_byname("smb2");
-    hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
-    hf_tcp_flags = proto_registrar_get_id_byname("tcp.flags");
 }
 
 } // namespace

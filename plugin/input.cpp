@@ -1,0 +1,137 @@
+// See input.hpp. The pass-through changes nothing for Wireshark: it calls the entry's
+// own dissector with the same arguments and returns its answer.
+
+#include "plugin/input.hpp"
+
+#include <epan/conversation.h>
+#include <epan/dissectors/packet-tcp.h>
+#include <epan/proto.h>
+
+#include <bitset>
+
+namespace input {
+namespace {
+
+// tcp.completeness bits (Wireshark's TCP dissector sets them on FIN+ACK and on RST).
+constexpr guint8 kCompletenessFin = 0x10;
+constexpr guint8 kCompletenessRst = 0x20;
+
+protocol_t *our_protocol = nullptr;
+int proto_tcp = -1;
+
+struct Noted {
+    static constexpr std::size_t kMax = 128; // messages per frame; more are not analysed
+    std::uint32_t frame = 0;
+    std::size_t count = 0;
+    Pdu items[kMax];
+};
+Noted noted;
+
+// Ports that carried SMB: frames on other ports cannot close a connection we track.
+std::bitset<65536> smb_ports;
+
+// The TCP dissector's record for this frame's connection, found as it finds it; the
+// last answer is kept for the rest of the frame (the postdissector asks again).
+struct LastTcp {
+    std::uint32_t frame = 0, srcport = 0, destport = 0;
+    const tcp_analysis *tcp = nullptr;
+};
+LastTcp last;
+
+const tcp_analysis *tcp_of(packet_info *pinfo) {
+    if (last.frame == pinfo->num && last.srcport == pinfo->srcport &&
+        last.destport == pinfo->destport && last.tcp != nullptr)
+        return last.tcp;
+    conversation_t *conv = find_conversation(pinfo->num, &pinfo->src, &pinfo->dst,
+                                             CONVERSATION_TCP, pinfo->srcport, pinfo->destport, 0);
+    if (conv == nullptr || proto_tcp == -1)
+        return nullptr;
+    last = {pinfo->num, pinfo->srcport, pinfo->destport,
+            static_cast<const tcp_analysis *>(conversation_get_proto_data(conv, proto_tcp))};
+    return last.tcp;
+}
+
+// Note an SMB message about to be dissected; false if it was not noted.
+bool note(tvbuff_t *tvb, packet_info *pinfo) {
+    if (PINFO_FD_VISITED(pinfo) || pinfo->ptype != PT_TCP || our_protocol == nullptr ||
+        !proto_is_protocol_enabled(our_protocol))
+        return false;
+    const tcp_analysis *tcp = tcp_of(pinfo);
+    if (tcp == nullptr)
+        return false;
+    if (noted.frame != pinfo->num) {
+        noted.frame = pinfo->num;
+        noted.count = 0;
+    }
+    if (noted.count == Noted::kMax)
+        return false;
+    noted.items[noted.count++] = {tvb, tcp->stream, side_of(pinfo)};
+    smb_ports.set(pinfo->srcport & 0xffff);
+    smb_ports.set(pinfo->destport & 0xffff);
+    return true;
+}
+
+struct Hook {
+    const char *short_name;
+    heur_dissector_t original;
+};
+Hook hooks[] = {{"smb_netbios", nullptr}, {"smb2_netbios", nullptr}};
+
+// No C++ object lives in this frame: Wireshark's exceptions (longjmp) may cross it.
+template <std::size_t I>
+gboolean pass_through(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
+    const bool was_noted = note(tvb, pinfo);
+    const gboolean accepted = hooks[I].original(tvb, pinfo, tree, data);
+    if (!accepted && was_noted)
+        --noted.count; // not SMB after all: leave it to the next heuristic
+    return accepted;
+}
+
+template <std::size_t I> void install() {
+    heur_dtbl_entry_t *entry = find_heur_dissector_by_unique_short_name(hooks[I].short_name);
+    if (entry == nullptr || entry->dissector == &pass_through<I>)
+        return;
+    hooks[I].original = entry->dissector;
+    entry->dissector = &pass_through<I>;
+}
+
+} // namespace
+
+void hook_smb_heuristics(int proto) {
+    our_protocol = find_protocol_by_id(proto);
+    proto_tcp = proto_get_id_by_filter_name("tcp");
+    install<0>();
+    install<1>();
+}
+
+std::span<const Pdu> pdus_of(std::uint32_t frame) {
+    if (noted.frame != frame)
+        return {};
+    return {noted.items, noted.count};
+}
+
+void reset() {
+    noted.frame = 0;
+    noted.count = 0;
+    smb_ports.reset();
+    last = {};
+}
+
+std::uint8_t side_of(const packet_info *pinfo) {
+    const int c = cmp_address(&pinfo->src, &pinfo->dst);
+    if (c != 0)
+        return c < 0 ? 0 : 1;
+    return pinfo->srcport <= pinfo->destport ? 0 : 1;
+}
+
+std::optional<std::uint32_t> closed_connection(packet_info *pinfo) {
+    if (pinfo->ptype != PT_TCP ||
+        !(smb_ports.test(pinfo->srcport & 0xffff) || smb_ports.test(pinfo->destport & 0xffff)))
+        return std::nullopt;
+    const tcp_analysis *tcp = tcp_of(pinfo);
+    if (tcp == nullptr || !(tcp->conversation_completeness & (kCompletenessFin | kCompletenessRst)))
+        return std::nullopt;
+    return tcp->stream;
+}
+
+} // namespace input
