@@ -133,7 +133,10 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
 
     gen(proto_tree_add_uint(st, hf_session, tvb, 0, 0, v.number));
     if (v.id_known)
-        gen(proto_tree_add_uint64(st, hf_session_id, tvb, 0, 0, v.id));
+        gen(v.family == Family::Smb1 // a 16-bit UID: shown as SMB1 tools show it
+                ? proto_tree_add_uint64_format_value(st, hf_session_id, tvb, 0, 0, v.id,
+                                                     "0x%04x (UID)", static_cast<unsigned>(v.id))
+                : proto_tree_add_uint64(st, hf_session_id, tvb, 0, 0, v.id));
     gen(proto_tree_add_string(st, hf_dialect, tvb, 0, 0, to_string(v.dialect).data()));
     proto_item *server_item =
         proto_tree_add_uint(st, hf_server_policy, tvb, 0, 0, static_cast<guint32>(v.server));
