@@ -10,6 +10,7 @@
 #include "smbsign/smb2.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <optional>
 #include <tuple>
 #include <unordered_map>
@@ -197,7 +198,9 @@ private:
             anomalies_.emplace_back(key, anomalies);
     }
 
-    std::vector<Slot> slots_;
+    // A deque grows block by block: no copy of the whole log, and no unused half of a
+    // doubled vector, on a capture of millions of frames.
+    std::deque<Slot> slots_;
     std::vector<std::pair<std::uint32_t, AnomalySet>> anomalies_; // by slot index
 };
 
@@ -394,8 +397,8 @@ private:
     void smb2_transform(Msg &m, Bytes data) noexcept;
 
     Limits limits_;
-    std::vector<Session> sessions_;
-    std::vector<Connection> connections_;
+    std::deque<Session> sessions_;       // deques: growth copies nothing and leaves no
+    std::deque<Connection> connections_; // unused capacity behind
     std::unordered_map<std::uint32_t, std::uint32_t> conn_index_;
     FrameLog frames_;
 };
