@@ -30,14 +30,14 @@ Noted noted;
 // Ports that carried SMB: frames on other ports cannot close a connection we track.
 std::bitset<65536> smb_ports;
 
-// The TCP dissector's record for this frame's connection, found as it finds it; the
-// last answer is kept for the rest of the frame (the postdissector asks again).
+// The last answer of tcp_of(), kept for the rest of its frame (the postdissector asks again).
 struct LastTcp {
     std::uint32_t frame = 0, srcport = 0, destport = 0;
     const tcp_analysis *tcp = nullptr;
 };
 LastTcp last;
 
+// The TCP dissector's record for this frame's connection, found as it finds it.
 const tcp_analysis *tcp_of(packet_info *pinfo) {
     if (last.frame == pinfo->num && last.srcport == pinfo->srcport &&
         last.destport == pinfo->destport && last.tcp != nullptr)
