@@ -278,6 +278,7 @@ public:
         sessions_.clear();
         connections_.clear();
         conn_index_.clear();
+        last_conn_ = kNoConnection;
         frames_.clear();
     }
 
@@ -400,6 +401,8 @@ private:
     std::deque<Session> sessions_;       // deques: growth copies nothing and leaves no
     std::deque<Connection> connections_; // unused capacity behind
     std::unordered_map<std::uint32_t, std::uint32_t> conn_index_;
+    static constexpr std::uint32_t kNoConnection = 0xffffffffu;
+    std::uint32_t last_conn_ = kNoConnection; // index of the connection of the last message
     FrameLog frames_;
 };
 
@@ -408,8 +411,12 @@ private:
 
 inline Tracker::Connection *Tracker::connection(std::uint32_t conn_id, std::uint32_t &index,
                                                 AnomalySet &anomalies) {
+    if (last_conn_ != kNoConnection && connections_[last_conn_].id == conn_id) {
+        index = last_conn_; // messages come in runs on one connection
+        return &connections_[index];
+    }
     if (auto it = conn_index_.find(conn_id); it != conn_index_.end()) {
-        index = it->second;
+        index = last_conn_ = it->second;
         return &connections_[index];
     }
     if (connections_.size() >= limits_.max_connections) {
@@ -417,9 +424,15 @@ inline Tracker::Connection *Tracker::connection(std::uint32_t conn_id, std::uint
         return nullptr;
     }
     index = static_cast<std::uint32_t>(connections_.size());
-    conn_index_.emplace(conn_id, index);
     Connection &c = connections_.emplace_back();
     c.id = conn_id;
+    try {
+        conn_index_.emplace(conn_id, index);
+    } catch (...) {
+        connections_.pop_back();
+        throw;
+    }
+    last_conn_ = index;
     return &c;
 }
 
