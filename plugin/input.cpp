@@ -7,6 +7,8 @@
 #include <epan/dissectors/packet-tcp.h>
 #include <epan/proto.h>
 
+#include <algorithm>
+#include <array>
 #include <bitset>
 
 namespace input {
@@ -30,25 +32,32 @@ Noted noted;
 // Ports that carried SMB: frames on other ports cannot close a connection we track.
 std::bitset<65536> smb_ports;
 
-// The last answer of tcp_of(), kept for the rest of its frame (the postdissector asks again).
-struct LastTcp {
-    std::uint32_t frame = 0, srcport = 0, destport = 0;
+// Recent answers of tcp_of(), by port pair. find_conversation() tries several keys and
+// costs about a thousand instructions, once per frame; a cached conversation is the
+// right one when the TCP dissector has moved its last_frame to this frame, which it
+// does (first pass) for the conversation of every segment it dissects.
+struct CachedTcp {
+    const conversation_t *conv = nullptr;
     const tcp_analysis *tcp = nullptr;
+    std::uint32_t port_lo = 0, port_hi = 0;
 };
-LastTcp last;
+std::array<CachedTcp, 256> tcp_cache;
 
 // The TCP dissector's record for this frame's connection, found as it finds it.
 const tcp_analysis *tcp_of(packet_info *pinfo) {
-    if (last.frame == pinfo->num && last.srcport == pinfo->srcport &&
-        last.destport == pinfo->destport && last.tcp != nullptr)
-        return last.tcp;
+    const std::uint32_t lo = std::min(pinfo->srcport, pinfo->destport);
+    const std::uint32_t hi = std::max(pinfo->srcport, pinfo->destport);
+    CachedTcp &slot = tcp_cache[(lo * 31u + hi) % tcp_cache.size()];
+    if (slot.conv != nullptr && slot.port_lo == lo && slot.port_hi == hi &&
+        slot.conv->last_frame == pinfo->num)
+        return slot.tcp;
     conversation_t *conv = find_conversation(pinfo->num, &pinfo->src, &pinfo->dst,
                                              CONVERSATION_TCP, pinfo->srcport, pinfo->destport, 0);
     if (conv == nullptr || proto_tcp == -1)
         return nullptr;
-    last = {pinfo->num, pinfo->srcport, pinfo->destport,
-            static_cast<const tcp_analysis *>(conversation_get_proto_data(conv, proto_tcp))};
-    return last.tcp;
+    const auto *tcp = static_cast<const tcp_analysis *>(conversation_get_proto_data(conv, proto_tcp));
+    slot = {conv, tcp, lo, hi};
+    return tcp;
 }
 
 // Note an SMB message about to be dissected; false if it was not noted.
@@ -114,7 +123,7 @@ void reset() {
     noted.frame = 0;
     noted.count = 0;
     smb_ports.reset();
-    last = {};
+    tcp_cache.fill({});
 }
 
 std::uint8_t side_of(const packet_info *pinfo) {
