@@ -166,14 +166,24 @@ public:
     }
 
     [[nodiscard]] Entries of(std::uint32_t frame) const noexcept {
-
-        auto lo = std::lower_bound(slots_.begin(), slots_.end(), frame,
-                                   [](const Slot &e, std::uint32_t f) { return e.frame < f; });
-        auto hi = lo;
-        while (hi != slots_.end() && hi->frame == frame)
+        const std::size_t n = slots_.size();
+        std::size_t lo = hint_;
+        // Passes ask in increasing order: a few steps on from the last answer; otherwise
+        // (a user clicking around) a binary search.
+        if (lo < n && slots_[lo].frame <= frame && (lo + 4 >= n || slots_[lo + 4].frame >= frame)) {
+            while (lo < n && slots_[lo].frame < frame)
+                ++lo;
+        } else {
+            lo = static_cast<std::size_t>(
+                std::lower_bound(slots_.begin(), slots_.end(), frame,
+                                 [](const Slot &e, std::uint32_t f) { return e.frame < f; }) -
+                slots_.begin());
+        }
+        std::size_t hi = lo;
+        while (hi < n && slots_[hi].frame == frame)
             ++hi;
-        return {this, static_cast<std::size_t>(lo - slots_.begin()),
-                static_cast<std::size_t>(hi - slots_.begin())};
+        hint_ = lo;
+        return {this, lo, hi};
     }
 
     [[nodiscard]] FrameEntry entry(std::size_t i) const {
@@ -187,6 +197,7 @@ public:
 
     void clear() noexcept {
         slots_.clear();
+        hint_ = 0;
         anomalies_.clear();
     }
 
@@ -201,6 +212,7 @@ private:
     // A deque grows block by block: no copy of the whole log, and no unused half of a
     // doubled vector, on a capture of millions of frames.
     std::deque<Slot> slots_;
+    mutable std::size_t hint_ = 0; // where the last of() answer started
     std::vector<std::pair<std::uint32_t, AnomalySet>> anomalies_; // by slot index
 };
 
