@@ -109,9 +109,8 @@ void analyse_frame(packet_info *pinfo) {
         const Bytes bytes{tvb_get_ptr(p.tvb, 0, static_cast<gint>(captured)), captured};
         tracker->on_pdu(p.conn, p.side, frame, bytes, tvb_reported_length(p.tvb));
     }
-    if (tracker->connection_count() > 0)
-        if (const auto conn = input::closed_connection(pinfo))
-            tracker->on_tcp_close(*conn, input::side_of(pinfo), frame);
+    if (const auto conn = input::closed_connection(pinfo)) // only on ports that carried SMB
+        tracker->on_tcp_close(*conn, input::side_of(pinfo), frame);
 }
 
 // One expert info per anomaly the core reported for this frame and session.
