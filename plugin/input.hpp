@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 
 namespace input {
 
@@ -31,7 +32,20 @@ struct Pdu {
 
 // Put the pass-through in front of smb's and smb2's NetBIOS heuristics (once;
 // later calls do nothing). `proto` is ours: nothing is noted while it is disabled.
+// A Wireshark without those entries gets a failure report (a dialog in the GUI, a
+// message on stderr in tshark) instead of an analysis that silently shows nothing.
 void hook_smb_heuristics(int proto);
+
+// Call once per frame on the first pass, after the frame's messages were noted: a TCP
+// frame where Wireshark dissected SMB but nothing was noted is reported (once per
+// capture), like a missing hook, as this Wireshark delivering SMB in another way.
+void check_delivery(packet_info *pinfo);
+
+// `-z smbsign,input`: record which frames delivered how many messages, and the report
+// (one "frame<TAB>messages" line each, then the count of missed frames) for the test
+// that compares it with tshark's own count of SMB messages.
+void record_delivery(bool on);
+std::string delivery_report();
 
 // The messages noted in `frame` (empty on later passes), in the order NetBIOS
 // found them; valid until the next frame is dissected.

@@ -7,6 +7,7 @@
 
 #include "smbsign/hints.hpp"
 #include "smbsign/tracker.hpp"
+#include "plugin/compat.hpp"
 #include "plugin/glue.hpp"
 #include "plugin/input.hpp"
 
@@ -109,6 +110,7 @@ void analyse_frame(packet_info *pinfo) {
         const Bytes bytes{tvb_get_ptr(p.tvb, 0, static_cast<gint>(captured)), captured};
         tracker->on_pdu(p.conn, p.side, frame, bytes, tvb_reported_length(p.tvb));
     }
+    input::check_delivery(pinfo);
     if (const auto conn = input::closed_connection(pinfo)) // only on ports that carried SMB
         tracker->on_tcp_close(*conn, input::side_of(pinfo), frame);
 }
@@ -427,3 +429,9 @@ extern "C" WS_DLL_PUBLIC_DEF void plugin_register(void) {
     tap.register_tap_listener = glue::register_stats;
     tap_register_plugin(&tap);
 }
+
+#ifdef SMBSIGN_HAVE_PLUGIN_DESCRIBE
+extern "C" WS_DLL_PUBLIC_DEF std::uint32_t plugin_describe(void) {
+    return compat::kPluginDescription;
+}
+#endif

@@ -5,7 +5,9 @@
 // Both keep the latest record of each session: with `tshark -2` (and in the GUI)
 // that is the final state; in a single pass it is the state at the session's last frame.
 
+#include "plugin/compat.hpp"
 #include "plugin/glue.hpp"
+#include "plugin/input.hpp"
 
 #include <epan/stat_tap_ui.h>
 #include <epan/stats_tree.h>
@@ -116,7 +118,7 @@ void table_draw(void *data) {
 
 void table_finish(void *data) { delete static_cast<SessionTable *>(data); }
 
-void table_init(const char *opt_arg, void *) {
+compat::tap_init_result table_init(const char *opt_arg, void *) {
     auto *t = new SessionTable();
     const std::string arg(opt_arg);
     if (arg.find(",csv") != std::string::npos)
@@ -129,7 +131,33 @@ void table_init(const char *opt_arg, void *) {
         std::fprintf(stderr, "smbsign: %s\n", err->str);
         g_string_free(err, TRUE);
         delete t;
+        return compat::tap_init_ok(false);
     }
+    return compat::tap_init_ok(true);
+}
+
+// `-z smbsign,input`: which frames brought how many SMB messages to smbsign (see
+// input::delivery_report), for the test that proves every SMB message arrives.
+void input_draw(void *) { std::fputs(input::delivery_report().c_str(), stdout); }
+void input_finish(void *) { input::record_delivery(false); }
+tap_packet_status input_packet(void *, packet_info *, epan_dissect_t *, const void *,
+                               tap_flags_t) {
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+int input_listener_tag; // a listener is known by its data pointer
+
+compat::tap_init_result input_init(const char *, void *) {
+    input::record_delivery(true);
+    GString *err = register_tap_listener("smbsign", &input_listener_tag, nullptr, TL_REQUIRES_NOTHING,
+                                         nullptr, input_packet, input_draw, input_finish);
+    if (err != nullptr) {
+        std::fprintf(stderr, "smbsign: %s\n", err->str);
+        g_string_free(err, TRUE);
+        input::record_delivery(false);
+        return compat::tap_init_ok(false);
+    }
+    return compat::tap_init_ok(true);
 }
 
 // --- Stats tree -----------------------------------------------------------------
@@ -219,6 +247,9 @@ void register_stats() {
     static stat_tap_ui sessions_ui = {REGISTER_STAT_GROUP_GENERIC, "SMB signing sessions",
                                       "smbsign,sessions", table_init, 0, nullptr};
     register_stat_tap_ui(&sessions_ui, nullptr);
+    static stat_tap_ui input_ui = {REGISTER_STAT_GROUP_GENERIC, "smbsign input check",
+                                   "smbsign,input", input_init, 0, nullptr};
+    register_stat_tap_ui(&input_ui, nullptr);
     stats_tree_register_plugin("smbsign", "smbsign", "SMB Signing/Sessions", 0, tree_packet,
                                tree_init, tree_cleanup);
 }
