@@ -1,6 +1,6 @@
 # Debian package: `cpack --config build/CPackConfig.cmake` (or `cmake --build build -t package`)
-# writes smbsign_<version>_<arch>.deb, installing the plugin into the system plugin folder
-# of the Wireshark it was built against, the profile and the docs.
+# writes smbsign_<version>_wireshark<major.minor>_<arch>.deb, installing the plugin into the
+# system plugin folder of the Wireshark it was built against, the profile and the docs.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME smbsign)
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
@@ -13,7 +13,14 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 # Package only the "deb" install rules (system paths, relative to /usr), never the
 # `cmake --install` ones, which may point into the configuring user's home.
 set(CPACK_INSTALL_CMAKE_PROJECTS "${PROJECT_BINARY_DIR};${PROJECT_NAME};deb;/")
-set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# The file name says the Wireshark series: a plugin loads only into the major.minor it was
+# built for, so users pick the package of their Wireshark.
+execute_process(COMMAND dpkg --print-architecture OUTPUT_VARIABLE _deb_arch
+                ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT _deb_arch)
+    set(_deb_arch "${CMAKE_SYSTEM_PROCESSOR}")
+endif()
+set(CPACK_DEBIAN_FILE_NAME "smbsign_${PROJECT_VERSION}_wireshark${Wireshark_MAJOR_VERSION}.${Wireshark_MINOR_VERSION}_${_deb_arch}.deb")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_STRIP_FILES ON)
