@@ -1789,6 +1789,106 @@ TEST(TrackerSmb1, NoCommonDialect) {
 }
 
 // ===========================================================================================
+// Guest and anonymous grants whose client policy is not (fully) known (issue 14, rule 1)
+// ===========================================================================================
+
+// A capture that starts after NEGOTIATE: a two-leg anonymous SESSION_SETUP whose
+// requests carry `mode`, granted with IS_NULL; then TREE_CONNECT and unsigned reads.
+// Returns the final SESSION_SETUP response's frame.
+std::uint32_t smb2_anonymous_without_negotiate(Capture &cap, std::uint8_t mode) {
+    cap.pdu(kConn, kClient, smb2_setup_request(0, mode));
+    cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusMoreProcessingRequired));
+    cap.pdu(kConn, kClient, smb2_setup_request(kSessionA, mode, ntlm_authenticate("")));
+    const auto ok = cap.pdu(
+        kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess, smb2::kSessionIsNull));
+    smb2_traffic(cap, kConn, kSessionA, false);
+    return ok;
+}
+
+TEST(TrackerKeylessGrant, Smb2RequiredInSessionSetupWithoutNegotiateIsNoPrediction) {
+    // REQUIRED in SESSION_SETUP may be the server's requirement echoed (Windows), so
+    // whether the client itself requires signing, which alone decides a keyless grant,
+    // is unknown: no signing-failure prediction, no inconsistency.
+    Capture cap;
+    const SessionView v = cap.view_at(smb2_anonymous_without_negotiate(cap, kRequiredOnly));
+    EXPECT_TRUE(v.anonymous);
+    EXPECT_EQ(v.client, Policy::Required);
+    EXPECT_EQ(v.server, Policy::Unknown);
+    EXPECT_EQ(v.verdict, Verdict::Unsigned);
+    EXPECT_EQ(v.observed, Observed::Established);
+    EXPECT_EQ(v.predicted, Predicted::Unknown);
+    EXPECT_EQ(v.consistent, std::nullopt);
+}
+
+TEST(TrackerKeylessGrant, Smb2EnabledInSessionSetupWithoutNegotiateIsUnsigned) {
+    // Without REQUIRED the client says it does not require signing (MS-SMB2 2.2.5):
+    // the keyless grant runs unsigned whatever the unseen server policy is.
+    Capture cap;
+    const SessionView v = cap.view_at(smb2_anonymous_without_negotiate(cap, kEnabled));
+    EXPECT_EQ(v.client, Policy::Enabled);
+    EXPECT_EQ(v.predicted, Predicted::Unsigned);
+    EXPECT_EQ(v.consistent, std::optional<bool>(true));
+}
+
+TEST(TrackerKeylessGrant, Smb2GrantSeenFromItsResponseOnlyIsNoPrediction) {
+    Capture cap;
+    const auto ok = cap.pdu(
+        kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess, smb2::kSessionIsGuest));
+    smb2_traffic(cap, kConn, kSessionA, false);
+    const SessionView v = cap.view_at(ok);
+    EXPECT_TRUE(v.guest);
+    EXPECT_EQ(v.client, Policy::Unknown);
+    EXPECT_EQ(v.predicted, Predicted::Unknown);
+    EXPECT_EQ(v.verdict, Verdict::Unsigned);
+}
+
+TEST(TrackerKeylessGrant, Smb2RequiredInSessionSetupIsTheClientsOwnWhenTheServerDoesNotRequire) {
+    Capture cap;
+    cap.pdu(kConn, kServer, smb2_negotiate_response(kEnabled)); // request not captured
+    cap.pdu(kConn, kClient, smb2_setup_request(0, kRequiredOnly));
+    const auto ok = cap.pdu(
+        kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess, smb2::kSessionIsGuest));
+    EXPECT_EQ(cap.view_at(ok).predicted, Predicted::SigningFailure);
+}
+
+TEST(TrackerKeylessGrant, Smb2RequiredInSessionSetupAgainstARequiringServerIsNoPrediction) {
+    Capture cap;
+    cap.pdu(kConn, kServer, smb2_negotiate_response(kRequired)); // request not captured
+    cap.pdu(kConn, kClient, smb2_setup_request(0, kRequiredOnly));
+    const auto ok = cap.pdu(
+        kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess, smb2::kSessionIsGuest));
+    cap.close(kConn, kClient);
+    const SessionView v = cap.view_at(ok);
+    EXPECT_EQ(v.predicted, Predicted::Unknown);
+    EXPECT_EQ(v.consistent, std::nullopt);
+}
+
+// SMB1 without NEGOTIATE: the anonymous SESSION_SETUP_ANDX request's Flags2 alone.
+SessionView smb1_anonymous_without_negotiate(std::uint16_t setup_flags2) {
+    Capture cap;
+    cap.pdu(kConn, kClient, smb1_setup_request(setup_flags2, 0, ntlm_authenticate("")));
+    const auto ok = cap.pdu(kConn, kServer, smb1_setup_response(kUid, smb1::kStatusSuccess));
+    smb1_traffic(cap, kConn, kNoSig, kNoSig);
+    return cap.view_at(ok);
+}
+
+TEST(TrackerKeylessGrant, Smb1ClientNotRequiringDecidesWithoutTheServer) {
+    // Only client-required/server-disabled stops an SMB1 keyless grant (KB887429).
+    const SessionView v = smb1_anonymous_without_negotiate(kFlags2Enabled);
+    EXPECT_TRUE(v.anonymous);
+    EXPECT_EQ(v.server, Policy::Unknown);
+    EXPECT_EQ(v.predicted, Predicted::Unsigned);
+    EXPECT_EQ(v.consistent, std::optional<bool>(true));
+}
+
+TEST(TrackerKeylessGrant, Smb1ClientRequiringNeedsTheServerPolicy) {
+    const SessionView v = smb1_anonymous_without_negotiate(kFlags2Required);
+    EXPECT_EQ(v.client, Policy::Required);
+    EXPECT_EQ(v.predicted, Predicted::Unknown);
+    EXPECT_EQ(v.consistent, std::nullopt);
+}
+
+// ===========================================================================================
 // Real sequences from the public captures
 // ===========================================================================================
 
