@@ -310,6 +310,7 @@ private:
         std::uint32_t first_signed_frame = kNoFrame;
         std::uint32_t first_unsigned_frame = kNoFrame;
         std::uint32_t client_policy_frame = kNoFrame;
+        std::uint32_t replaced_frame = kNoFrame; // a new logon took over this session's id
         std::uint32_t counted_requests = 0;
         std::uint32_t counted_responses = 0;
         std::uint32_t signed_requests = 0;
@@ -321,6 +322,7 @@ private:
         SetupState setup = SetupState::None;
         bool id_known = false;
         bool setup_request_seen = false;
+        bool logged_off = false; // a LOGOFF of this session was answered with success
         bool smb1_setup_flags2_seen = false;
         bool smb2_setup_security_mode_seen = false;
         bool client_inferred_required = false;
@@ -510,9 +512,11 @@ inline std::uint32_t Tracker::new_session(Msg &m, std::uint64_t id, bool id_know
     return index;
 }
 
+// The session that holds `id` now: one whose id a new logon took over holds it no more.
 inline std::uint32_t Tracker::find_session(const Connection &c, std::uint64_t id) const noexcept {
     for (auto idx : c.sessions)
-        if (sessions_[idx].id_known && sessions_[idx].id == id)
+        if (sessions_[idx].id_known && sessions_[idx].id == id &&
+            sessions_[idx].replaced_frame == kNoFrame)
             return idx;
     return kNoSession;
 }
@@ -530,8 +534,22 @@ inline std::uint32_t Tracker::pending_session(Msg &m) noexcept {
 inline std::uint32_t Tracker::setup_response_session(Msg &m, std::uint64_t id,
                                                      bool assigns) noexcept {
     if (id != 0 || assigns) {
-        if (auto s = find_session(*m.conn, id); s != kNoSession)
-            return s;
+        if (auto s = find_session(*m.conn, id); s != kNoSession) {
+            // The answer to a new logon (SESSION_SETUP with id 0: MS-SMB2 3.3.5.5.1,
+            // MS-CIFS 3.3.5.3) names the id of a session whose own logon is over: the
+            // server has put the new logon under that id. The new logon is a session of
+            // its own and replaces the old one, whose frames stay its own. (UID 0 of an
+            // SMB1 share-level server names no user session: nothing to replace.)
+            Session &old = sessions_[s];
+            const bool logon_over =
+                old.setup == SetupState::Succeeded || old.setup == SetupState::Failed || old.mid_capture;
+            const std::uint32_t p = m.conn->pending_session;
+            if (id == 0 || p == kNoSession || p != m.conn->last_setup_session || !logon_over)
+                return s;
+            old.replaced_frame = m.frame;
+            if ((old.setup == SetupState::Succeeded || old.mid_capture) && !old.logged_off)
+                m.anomalies |= bit(Anomaly::ReusedSessionId);
+        }
     } else if (m.conn->last_setup_session != kNoSession) {
         return m.conn->last_setup_session; // a refusal that names no id answers the last request
     }
@@ -660,6 +678,8 @@ inline void Tracker::on_tcp_close(std::uint32_t conn_id, std::uint8_t side,
     try {
         for (auto idx : c.sessions) {
             Session &s = sessions_[idx];
+            if (s.replaced_frame != kNoFrame)
+                continue; // it ended when a new logon took its id
             bool decided = false;
             if (!c.setup_request_seen && c.negotiate_response_seen) {
                 // KB887429: a client that requires signing closes after a NEGOTIATE
@@ -732,6 +752,8 @@ inline void Tracker::smb1_message(Msg &m, Bytes data) noexcept {
         s.signing_failure_frame = m.frame;
     if (h.is_reply() && (h.command == smb1::kCmdTreeConnectAndX || h.command == smb1::kCmdTreeConnect))
         tree_connect_answered(s, m.frame, h.access_denied());
+    if (h.is_reply() && h.command == smb1::kCmdLogoffAndX && h.success())
+        s.logged_off = true;
     if (h.command == smb1::kCmdTransaction2) {
         // Trans2 GET_DFS_REFERRAL: the response does not repeat the subcommand.
         const std::uint64_t key = h.mid | static_cast<std::uint64_t>(h.pid) << 16;
@@ -936,6 +958,10 @@ inline void Tracker::smb2_message(Msg &m, const smb2::Header &h, Bytes msg) noex
         }
         break;
     }
+    case smb2::kCmdLogoff:
+        if (h.is_response() && h.status == smb2::kStatusSuccess)
+            s.logged_off = true;
+        break;
     case smb2::kCmdCancel:
     case smb2::kCmdOplockBreak:
         counts = false;

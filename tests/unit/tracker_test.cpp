@@ -1889,6 +1889,137 @@ TEST(TrackerKeylessGrant, Smb1ClientRequiringNeedsTheServerPolicy) {
 }
 
 // ===========================================================================================
+// A new logon given the id of a session of its connection (issue 14, rule 2)
+// ===========================================================================================
+
+Buf smb1_logoff(bool reply, std::uint16_t uid = kUid) {
+    return build(Smb1Msg{.command = smb1::kCmdLogoffAndX,
+                         .reply = reply,
+                         .uid = uid,
+                         .words = andx_words(0)});
+}
+
+// A second logon on the connection as an impacket SMB1 server answers it: the request
+// with UID 0, each response with the UID it always gives (kUid). Returns the frames of
+// the first request, the first response and the final response.
+struct Relogon {
+    std::uint32_t request, first_response, final_response;
+};
+Relogon smb1_relogon(Capture &cap, const std::string &user) {
+    Relogon r{};
+    r.request = cap.pdu(kConn, kClient, smb1_setup_request(kFlags2Enabled, 0, {0x60, 0x00}));
+    r.first_response =
+        cap.pdu(kConn, kServer, smb1_setup_response(kUid, smb1::kStatusMoreProcessingRequired));
+    cap.pdu(kConn, kClient, smb1_setup_request(kFlags2Enabled, kUid, ntlm_authenticate(user)));
+    r.final_response = cap.pdu(kConn, kServer, smb1_setup_response(kUid, smb1::kStatusSuccess));
+    return r;
+}
+
+TEST(TrackerReusedId, Smb1NewLogonGivenTheUidOfALiveSessionReplacesIt) {
+    Capture cap;
+    const auto first_setup = smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeDisabled});
+    const auto first_traffic = smb1_traffic(cap, kConn, kNoSig, kNoSig);
+    const std::uint32_t old_session = cap.session_at(first_setup);
+
+    const Relogon r = smb1_relogon(cap, "bob");
+    const auto second_traffic = smb1_traffic(cap, kConn, kNoSig, kNoSig, 3);
+    const std::uint32_t new_session = cap.session_at(r.final_response);
+
+    // Every frame of the new logon, from its UID-0 request on, shows the new session.
+    EXPECT_NE(new_session, old_session);
+    EXPECT_EQ(cap.session_at(r.request), new_session);
+    EXPECT_EQ(cap.session_at(r.first_response), new_session);
+    EXPECT_EQ(cap.session_at(second_traffic), new_session);
+    EXPECT_EQ(cap.session_at(first_traffic), old_session);
+    EXPECT_EQ(cap.tracker.session_count(), 2u);
+    // The response that reused the id carries the anomaly, and only that one.
+    EXPECT_TRUE(has(cap.anomalies_at(r.first_response), Anomaly::ReusedSessionId));
+    EXPECT_FALSE(has(cap.anomalies_at(r.final_response), Anomaly::ReusedSessionId));
+    EXPECT_FALSE(has(cap.anomalies_at(first_setup), Anomaly::ReusedSessionId));
+
+    const SessionView n = cap.tracker.view(new_session);
+    EXPECT_EQ(n.id, kUid);
+    EXPECT_EQ(n.setup_frame, r.final_response);
+    EXPECT_EQ(n.observed, Observed::Established);
+    EXPECT_EQ(n.verdict, Verdict::Unsigned);
+    EXPECT_EQ(n.counted, 8u); // its own TREE_CONNECT and 3 CLOSE exchanges only
+    EXPECT_EQ(n.predicted, Predicted::Unsigned);
+
+    const SessionView o = cap.tracker.view(old_session);
+    EXPECT_EQ(o.setup_frame, first_setup);
+    EXPECT_EQ(o.observed, Observed::Established);
+    EXPECT_EQ(o.counted, 6u); // nothing of the new logon
+}
+
+TEST(TrackerReusedId, Smb1NewLogonAfterLogoffMayReuseTheUid) {
+    Capture cap;
+    const auto first_setup = smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeDisabled});
+    smb1_traffic(cap, kConn, kNoSig, kNoSig);
+    cap.pdu(kConn, kClient, smb1_logoff(false));
+    cap.pdu(kConn, kServer, smb1_logoff(true));
+    const Relogon r = smb1_relogon(cap, "bob");
+    EXPECT_NE(cap.session_at(r.final_response), cap.session_at(first_setup));
+    EXPECT_EQ(cap.session_at(r.request), cap.session_at(r.final_response));
+    EXPECT_FALSE(has(cap.anomalies_at(r.first_response), Anomaly::ReusedSessionId));
+}
+
+TEST(TrackerReusedId, Smb1RetryAfterAFailedLogonIsANewSession) {
+    Capture cap;
+    cap.pdu(kConn, kClient, smb1_negotiate_request(kFlags2Base));
+    cap.pdu(kConn, kServer, smb1_negotiate_response(kSmb1SecModeDisabled));
+    cap.pdu(kConn, kClient, smb1_setup_request(kFlags2Enabled, 0, ntlm_authenticate("alice")));
+    const auto failed = cap.pdu(kConn, kServer, smb1_setup_response(kUid, kStatusLogonFailure));
+    const Relogon r = smb1_relogon(cap, "bob");
+    EXPECT_EQ(cap.view_at(failed).observed, Observed::AuthFailed);
+    EXPECT_EQ(cap.view_at(r.final_response).setup_frame, r.final_response);
+    EXPECT_NE(cap.session_at(failed), cap.session_at(r.final_response));
+    EXPECT_FALSE(has(cap.anomalies_at(r.first_response), Anomaly::ReusedSessionId));
+}
+
+TEST(TrackerReusedId, Smb2NewLogonGivenTheIdOfALiveSessionReplacesIt) {
+    Capture cap;
+    const auto first_setup = smb2_connect(cap, kConn, {.server_mode = kRequired});
+    smb2_traffic(cap, kConn, kSessionA, true);
+    const auto request = cap.pdu(kConn, kClient, smb2_setup_request(0, kEnabled));
+    const auto reuse =
+        cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess, 0, true));
+    const auto later = smb2_traffic(cap, kConn, kSessionA, false);
+    EXPECT_EQ(cap.session_at(request), cap.session_at(reuse));
+    EXPECT_EQ(cap.session_at(later), cap.session_at(reuse));
+    EXPECT_NE(cap.session_at(reuse), cap.session_at(first_setup));
+    EXPECT_TRUE(has(cap.anomalies_at(reuse), Anomaly::ReusedSessionId));
+    EXPECT_EQ(cap.view_at(first_setup).verdict, Verdict::Signed);
+    EXPECT_EQ(cap.view_at(reuse).verdict, Verdict::Unsigned);
+    EXPECT_EQ(cap.view_at(reuse).consistent, std::optional<bool>(false));
+}
+
+TEST(TrackerReusedId, ReplacedGuestSessionIsNotFailedByALaterClose) {
+    // A guest grant to a client that requires signing fails when the connection closes
+    // before a TREE_CONNECT is answered, but not once a new logon has taken its id.
+    Capture cap;
+    const auto guest = smb2_connect(cap, kConn,
+                                    {.client_mode = kRequired,
+                                     .session_flags = smb2::kSessionIsGuest,
+                                     .sign_final = false});
+    cap.pdu(kConn, kClient, smb2_setup_request(0, kRequired));
+    const auto reuse =
+        cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess, 0, true));
+    smb2_traffic(cap, kConn, kSessionA, true);
+    cap.close(kConn, kClient);
+    EXPECT_EQ(cap.view_at(guest).observed, Observed::Incomplete);
+    EXPECT_EQ(cap.view_at(reuse).observed, Observed::Established);
+}
+
+TEST(TrackerReusedId, SecondLegWithTheAssignedIdContinuesTheSameLogon) {
+    // The ordinary two-leg logon: the id the first response assigned is no reuse.
+    Capture cap;
+    const auto ok = smb2_connect(cap, kConn, {});
+    EXPECT_EQ(cap.tracker.session_count(), 1u);
+    for (std::uint32_t f = 1; f <= ok; ++f)
+        EXPECT_FALSE(has(cap.anomalies_at(f), Anomaly::ReusedSessionId)) << f;
+}
+
+// ===========================================================================================
 // Real sequences from the public captures
 // ===========================================================================================
 
