@@ -83,8 +83,8 @@ constexpr std::string_view describe(Anomaly a) noexcept {
     case Anomaly::PendingLimit:
         return "Pending-request limit reached on this connection: a request was not remembered";
     case Anomaly::ReusedSessionId:
-        return "Server gave a new logon the id of a live session on this connection: the new "
-               "logon replaces it, later messages with this id belong to the new session";
+        return "Server reused the id of a live session for a new logon on this connection: the "
+               "new logon replaces that session and later messages with this id belong to it";
     case Anomaly::Count:
         break;
     }

@@ -336,7 +336,8 @@ private:
     // A request whose response cannot be told apart by its own bytes.
     enum class PendingKind : std::uint8_t {
         DfsReferral,  // SMB1 Trans2 GET_DFS_REFERRAL (the response lacks the subcommand)
-        ExcludedIoctl // SMB2 IOCTL not counted (an error response lacks the CtlCode)
+        ExcludedIoctl, // SMB2 IOCTL not counted (an error response lacks the CtlCode)
+        Logoff         // LOGOFF (an impacket server answers with id 0)
     };
     struct Pending {
         std::uint64_t key = 0; // SMB1: MID | PID << 16; SMB2: MessageId
@@ -400,6 +401,9 @@ private:
     void note(std::uint32_t frame, std::uint32_t session, AnomalySet anomalies) noexcept;
     void remember(Msg &m, std::uint64_t key, PendingKind kind) noexcept;
     bool answered(Connection &c, std::uint64_t key, PendingKind kind) noexcept;
+    std::optional<std::uint32_t> take_pending(Connection &c, std::uint64_t key,
+                                              PendingKind kind) noexcept;
+    void logoff_answered(Connection &c, std::uint64_t key, bool success) noexcept;
     void finish(Msg &m, bool is_request, bool is_signed) noexcept;
 
     void smb1_message(Msg &m, Bytes data) noexcept;
@@ -469,15 +473,30 @@ inline void Tracker::remember(Msg &m, std::uint64_t key, PendingKind kind) noexc
     }
 }
 
-// Whether `key` was remembered as `kind`; forgets it.
-inline bool Tracker::answered(Connection &c, std::uint64_t key, PendingKind kind) noexcept {
+// The session of the request remembered under `key` as `kind`, if one was; forgets it.
+inline std::optional<std::uint32_t> Tracker::take_pending(Connection &c, std::uint64_t key,
+                                                          PendingKind kind) noexcept {
     auto it = std::find_if(c.pending.begin(), c.pending.end(), [&](const Pending &p) {
         return p.key == key && p.kind == kind;
     });
     if (it == c.pending.end())
-        return false;
+        return std::nullopt;
+    const std::uint32_t session = it->session;
     c.pending.erase(it);
-    return true;
+    return session;
+}
+
+// Whether `key` was remembered as `kind`; forgets it.
+inline bool Tracker::answered(Connection &c, std::uint64_t key, PendingKind kind) noexcept {
+    return take_pending(c, key, kind).has_value();
+}
+
+// A LOGOFF response: the session its request named has ended, whatever id the response
+// carries.
+inline void Tracker::logoff_answered(Connection &c, std::uint64_t key, bool success) noexcept {
+    const auto s = take_pending(c, key, PendingKind::Logoff);
+    if (success && s && *s < sessions_.size())
+        sessions_[*s].logged_off = true;
 }
 
 inline void Tracker::learn_direction(Msg &m, bool is_response) noexcept {
@@ -740,6 +759,9 @@ inline void Tracker::smb1_message(Msg &m, Bytes data) noexcept {
         finish(m, !h.is_reply(), h.has_signature());
         return;
     }
+    const std::uint64_t key = h.mid | static_cast<std::uint64_t>(h.pid) << 16;
+    if (h.command == smb1::kCmdLogoffAndX && h.is_reply())
+        logoff_answered(c, key, h.success());
     m.session = session_for(m, h.uid);
     c.last_is_negotiate_response = false;
     if (m.session == kNoSession) {
@@ -752,11 +774,10 @@ inline void Tracker::smb1_message(Msg &m, Bytes data) noexcept {
         s.signing_failure_frame = m.frame;
     if (h.is_reply() && (h.command == smb1::kCmdTreeConnectAndX || h.command == smb1::kCmdTreeConnect))
         tree_connect_answered(s, m.frame, h.access_denied());
-    if (h.is_reply() && h.command == smb1::kCmdLogoffAndX && h.success())
-        s.logged_off = true;
+    if (h.command == smb1::kCmdLogoffAndX && !h.is_reply())
+        remember(m, key, PendingKind::Logoff);
     if (h.command == smb1::kCmdTransaction2) {
         // Trans2 GET_DFS_REFERRAL: the response does not repeat the subcommand.
-        const std::uint64_t key = h.mid | static_cast<std::uint64_t>(h.pid) << 16;
         if (!h.is_reply()) {
             std::uint16_t sub = 0;
             if (chain_ok && smb1::trans2_subcommand(chain.blocks[0], sub) &&
@@ -924,6 +945,8 @@ inline void Tracker::smb2_message(Msg &m, const smb2::Header &h, Bytes msg) noex
         finish(m, !h.is_response(), h.is_signed());
         return;
     }
+    if (h.command == smb2::kCmdLogoff && h.is_response() && !h.is_interim())
+        logoff_answered(c, h.message_id, h.status == smb2::kStatusSuccess);
     m.session = session_for(m, h.session_id);
     if (m.session == kNoSession) {
         finish(m, !h.is_response(), h.is_signed());
@@ -959,8 +982,8 @@ inline void Tracker::smb2_message(Msg &m, const smb2::Header &h, Bytes msg) noex
         break;
     }
     case smb2::kCmdLogoff:
-        if (h.is_response() && h.status == smb2::kStatusSuccess)
-            s.logged_off = true;
+        if (!h.is_response())
+            remember(m, h.message_id, PendingKind::Logoff);
         break;
     case smb2::kCmdCancel:
     case smb2::kCmdOplockBreak:

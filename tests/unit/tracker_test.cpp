@@ -1956,11 +1956,37 @@ TEST(TrackerReusedId, Smb1NewLogonAfterLogoffMayReuseTheUid) {
     const auto first_setup = smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeDisabled});
     smb1_traffic(cap, kConn, kNoSig, kNoSig);
     cap.pdu(kConn, kClient, smb1_logoff(false));
-    cap.pdu(kConn, kServer, smb1_logoff(true));
+    cap.pdu(kConn, kServer, smb1_logoff(true, 0)); // impacket answers with UID 0
     const Relogon r = smb1_relogon(cap, "bob");
     EXPECT_NE(cap.session_at(r.final_response), cap.session_at(first_setup));
     EXPECT_EQ(cap.session_at(r.request), cap.session_at(r.final_response));
     EXPECT_FALSE(has(cap.anomalies_at(r.first_response), Anomaly::ReusedSessionId));
+}
+
+TEST(TrackerReusedId, Smb1RefusedLogoffLeavesTheSessionLive) {
+    Capture cap;
+    smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeDisabled});
+    cap.pdu(kConn, kClient, smb1_logoff(false));
+    cap.pdu(kConn, kServer,
+            build(Smb1Msg{.command = smb1::kCmdLogoffAndX,
+                          .reply = true,
+                          .status = kStatusLogonFailure,
+                          .uid = kUid}));
+    const Relogon r = smb1_relogon(cap, "bob");
+    EXPECT_TRUE(has(cap.anomalies_at(r.first_response), Anomaly::ReusedSessionId));
+}
+
+TEST(TrackerReusedId, Smb2NewLogonAfterLogoffMayReuseTheId) {
+    Capture cap;
+    const auto first_setup = smb2_connect(cap, kConn, {});
+    cap.pdu(kConn, kClient, build({.command = smb2::kCmdLogoff, .session = kSessionA,
+                                   .body = Buf{4, 0, 0, 0}}));
+    cap.pdu(kConn, kServer, build({.command = smb2::kCmdLogoff, .response = true,
+                                   .session = kSessionA, .body = Buf{4, 0, 0, 0}}));
+    cap.pdu(kConn, kClient, smb2_setup_request(0, kEnabled));
+    const auto reuse = cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess));
+    EXPECT_NE(cap.session_at(reuse), cap.session_at(first_setup));
+    EXPECT_FALSE(has(cap.anomalies_at(reuse), Anomaly::ReusedSessionId));
 }
 
 TEST(TrackerReusedId, Smb1RetryAfterAFailedLogonIsANewSession) {
