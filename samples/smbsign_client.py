@@ -15,10 +15,10 @@ Modes
                       lists the share and reads a file as far as the server lets it.
   smb2-nosign         SMB2/3 client that advertises SecurityMode 0x01 and then does
                       not sign anything, even when the server requires signing.
-  smb1-relogon        Three SMB1 logons on one connection: the second one (UID 0, as a
-                      new logon is) while the first session is still live, the third
-                      after a LOGOFF; each lists the share. Against smbsign_server.py,
-                      which gives every logon UID 10.
+  smb1-relogon        Three SMB1 logons on one connection, each listing the share: the
+                      second with UID 0 (a new logon, not a re-authentication) while the
+                      first session is still live, the third after a LOGOFF. Meant for
+                      smbsign_server.py, which gives every logon UID 10.
 """
 import argparse
 import sys

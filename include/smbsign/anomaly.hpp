@@ -17,7 +17,7 @@ enum class Anomaly : std::uint8_t {
     ConnectionLimit,           // too many connections tracked: this one is not analysed
     SessionLimit,              // too many sessions: this one is not analysed
     PendingLimit,              // too many outstanding requests remembered on one connection
-    ReusedSessionId,           // a new logon was given the id of a live session of its connection
+    ReusedSessionId,           // the server gave a new logon the id of a live session
     Count
 };
 

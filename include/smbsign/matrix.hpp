@@ -76,7 +76,8 @@ constexpr Predicted predict_keyless(const MatrixFacts &f) noexcept {
         // after NEGOTIATE; every other cell lets the session run.
         if (f.client == Policy::Required && f.server == Policy::Disabled)
             return Predicted::BlockedAfterNegotiate;
-        const bool client_not_required = f.client == Policy::Disabled || f.client == Policy::Enabled;
+        const bool client_not_required =
+            f.client == Policy::Disabled || f.client == Policy::Enabled;
         const bool server_signs = f.server == Policy::Enabled || f.server == Policy::Required;
         return client_not_required || server_signs ? Predicted::Unsigned : Predicted::Unknown;
     }

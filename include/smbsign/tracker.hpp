@@ -335,7 +335,7 @@ private:
 
     // A request whose response cannot be told apart by its own bytes.
     enum class PendingKind : std::uint8_t {
-        DfsReferral,  // SMB1 Trans2 GET_DFS_REFERRAL (the response lacks the subcommand)
+        DfsReferral,   // SMB1 Trans2 GET_DFS_REFERRAL (the response lacks the subcommand)
         ExcludedIoctl, // SMB2 IOCTL not counted (an error response lacks the CtlCode)
         Logoff         // LOGOFF (an impacket server answers with id 0)
     };
@@ -560,8 +560,8 @@ inline std::uint32_t Tracker::setup_response_session(Msg &m, std::uint64_t id,
             // its own and replaces the old one, whose frames stay its own. (UID 0 of an
             // SMB1 share-level server names no user session: nothing to replace.)
             Session &old = sessions_[s];
-            const bool logon_over =
-                old.setup == SetupState::Succeeded || old.setup == SetupState::Failed || old.mid_capture;
+            const bool logon_over = old.setup == SetupState::Succeeded ||
+                                    old.setup == SetupState::Failed || old.mid_capture;
             const std::uint32_t p = m.conn->pending_session;
             if (id == 0 || p == kNoSession || p != m.conn->last_setup_session || !logon_over)
                 return s;

@@ -143,21 +143,20 @@ INSTANTIATE_TEST_SUITE_P(
 // SESSION_SETUP request): only the client's requirement matters, so SMB2/3 cannot be
 // predicted without it whatever the server says; SMB1 can whenever the known side
 // rules out the one blocking cell (client required, server disabled).
-INSTANTIATE_TEST_SUITE_P(
-    GuestOrAnonymousUnknownPolicy, Matrix,
-    ::testing::Values(Cell{Family::Smb1, U, D, true, Predicted::Unknown},
-                      Cell{Family::Smb1, U, E, true, Predicted::Unsigned},
-                      Cell{Family::Smb1, U, R, true, Predicted::Unsigned},
-                      Cell{Family::Smb1, D, U, true, Predicted::Unsigned},
-                      Cell{Family::Smb1, E, U, true, Predicted::Unsigned},
-                      Cell{Family::Smb1, R, U, true, Predicted::Unknown},
-                      Cell{Family::Smb1, U, U, true, Predicted::Unknown},
-                      Cell{Family::Smb2, U, D, true, Predicted::Unknown},
-                      Cell{Family::Smb2, U, E, true, Predicted::Unknown},
-                      Cell{Family::Smb2, U, U, true, Predicted::Unknown},
-                      Cell{Family::Smb2, D, U, true, Predicted::Unsigned},
-                      Cell{Family::Unknown, R, D, true, Predicted::Unknown}),
-    cell_name);
+INSTANTIATE_TEST_SUITE_P(GuestOrAnonymousUnknownPolicy, Matrix,
+                         ::testing::Values(Cell{Family::Smb1, U, D, true, Predicted::Unknown},
+                                           Cell{Family::Smb1, U, E, true, Predicted::Unsigned},
+                                           Cell{Family::Smb1, U, R, true, Predicted::Unsigned},
+                                           Cell{Family::Smb1, D, U, true, Predicted::Unsigned},
+                                           Cell{Family::Smb1, E, U, true, Predicted::Unsigned},
+                                           Cell{Family::Smb1, R, U, true, Predicted::Unknown},
+                                           Cell{Family::Smb1, U, U, true, Predicted::Unknown},
+                                           Cell{Family::Smb2, U, D, true, Predicted::Unknown},
+                                           Cell{Family::Smb2, U, E, true, Predicted::Unknown},
+                                           Cell{Family::Smb2, U, U, true, Predicted::Unknown},
+                                           Cell{Family::Smb2, D, U, true, Predicted::Unsigned},
+                                           Cell{Family::Unknown, R, D, true, Predicted::Unknown}),
+                         cell_name);
 
 // SMB2/3 client policy read from a SESSION_SETUP request (no NEGOTIATE request seen):
 // REQUIRED there is also what Windows sends when the server requires signing

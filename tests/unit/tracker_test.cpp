@@ -1832,8 +1832,9 @@ TEST(TrackerKeylessGrant, Smb2EnabledInSessionSetupWithoutNegotiateIsUnsigned) {
 
 TEST(TrackerKeylessGrant, Smb2GrantSeenFromItsResponseOnlyIsNoPrediction) {
     Capture cap;
-    const auto ok = cap.pdu(
-        kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess, smb2::kSessionIsGuest));
+    const auto ok =
+        cap.pdu(kConn, kServer,
+                smb2_setup_response(kSessionA, smb2::kStatusSuccess, smb2::kSessionIsGuest));
     smb2_traffic(cap, kConn, kSessionA, false);
     const SessionView v = cap.view_at(ok);
     EXPECT_TRUE(v.guest);
@@ -1846,8 +1847,9 @@ TEST(TrackerKeylessGrant, Smb2RequiredInSessionSetupIsTheClientsOwnWhenTheServer
     Capture cap;
     cap.pdu(kConn, kServer, smb2_negotiate_response(kEnabled)); // request not captured
     cap.pdu(kConn, kClient, smb2_setup_request(0, kRequiredOnly));
-    const auto ok = cap.pdu(
-        kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess, smb2::kSessionIsGuest));
+    const auto ok =
+        cap.pdu(kConn, kServer,
+                smb2_setup_response(kSessionA, smb2::kStatusSuccess, smb2::kSessionIsGuest));
     EXPECT_EQ(cap.view_at(ok).predicted, Predicted::SigningFailure);
 }
 
@@ -1855,8 +1857,9 @@ TEST(TrackerKeylessGrant, Smb2RequiredInSessionSetupAgainstARequiringServerIsNoP
     Capture cap;
     cap.pdu(kConn, kServer, smb2_negotiate_response(kRequired)); // request not captured
     cap.pdu(kConn, kClient, smb2_setup_request(0, kRequiredOnly));
-    const auto ok = cap.pdu(
-        kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess, smb2::kSessionIsGuest));
+    const auto ok =
+        cap.pdu(kConn, kServer,
+                smb2_setup_response(kSessionA, smb2::kStatusSuccess, smb2::kSessionIsGuest));
     cap.close(kConn, kClient);
     const SessionView v = cap.view_at(ok);
     EXPECT_EQ(v.predicted, Predicted::Unknown);
@@ -1893,10 +1896,8 @@ TEST(TrackerKeylessGrant, Smb1ClientRequiringNeedsTheServerPolicy) {
 // ===========================================================================================
 
 Buf smb1_logoff(bool reply, std::uint16_t uid = kUid) {
-    return build(Smb1Msg{.command = smb1::kCmdLogoffAndX,
-                         .reply = reply,
-                         .uid = uid,
-                         .words = andx_words(0)});
+    return build(Smb1Msg{
+        .command = smb1::kCmdLogoffAndX, .reply = reply, .uid = uid, .words = andx_words(0)});
 }
 
 // A second logon on the connection as an impacket SMB1 server answers it: the request
@@ -1979,12 +1980,16 @@ TEST(TrackerReusedId, Smb1RefusedLogoffLeavesTheSessionLive) {
 TEST(TrackerReusedId, Smb2NewLogonAfterLogoffMayReuseTheId) {
     Capture cap;
     const auto first_setup = smb2_connect(cap, kConn, {});
-    cap.pdu(kConn, kClient, build({.command = smb2::kCmdLogoff, .session = kSessionA,
-                                   .body = Buf{4, 0, 0, 0}}));
-    cap.pdu(kConn, kServer, build({.command = smb2::kCmdLogoff, .response = true,
-                                   .session = kSessionA, .body = Buf{4, 0, 0, 0}}));
+    cap.pdu(kConn, kClient,
+            build({.command = smb2::kCmdLogoff, .session = kSessionA, .body = Buf{4, 0, 0, 0}}));
+    cap.pdu(kConn, kServer,
+            build({.command = smb2::kCmdLogoff,
+                   .response = true,
+                   .session = kSessionA,
+                   .body = Buf{4, 0, 0, 0}}));
     cap.pdu(kConn, kClient, smb2_setup_request(0, kEnabled));
-    const auto reuse = cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess));
+    const auto reuse =
+        cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess));
     EXPECT_NE(cap.session_at(reuse), cap.session_at(first_setup));
     EXPECT_FALSE(has(cap.anomalies_at(reuse), Anomaly::ReusedSessionId));
 }
@@ -2023,10 +2028,9 @@ TEST(TrackerReusedId, ReplacedGuestSessionIsNotFailedByALaterClose) {
     // A guest grant to a client that requires signing fails when the connection closes
     // before a TREE_CONNECT is answered, but not once a new logon has taken its id.
     Capture cap;
-    const auto guest = smb2_connect(cap, kConn,
-                                    {.client_mode = kRequired,
-                                     .session_flags = smb2::kSessionIsGuest,
-                                     .sign_final = false});
+    const auto guest = smb2_connect(
+        cap, kConn,
+        {.client_mode = kRequired, .session_flags = smb2::kSessionIsGuest, .sign_final = false});
     cap.pdu(kConn, kClient, smb2_setup_request(0, kRequired));
     const auto reuse =
         cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess, 0, true));
