@@ -109,8 +109,7 @@ inline ParseError parse_ntlm_authenticate(Bytes msg, NtlmAuthenticate &out) noex
             f = {};
             return ParseError::None;
         }
-        // A payload that would run past a whole captured message cannot be valid; one
-        // that starts inside the fixed part cannot either.
+        // The caller hands over the whole message: a payload past its end is malformed.
         return slice(msg, offset, len, f) ? ParseError::None : ParseError::Malformed;
     };
     for (auto [at, f] : {std::pair{nlmp::kNtResponseFieldsOffset, &out.nt_response},
