@@ -23,6 +23,13 @@ def message(f, fr):
     assert b[0] == 0 and len(b) == 4 + n, (f, fr, len(b), n)  # exactly one NetBIOS message
     return b[4:]
 
+def fields(f, filt, *names):
+    args = ["tshark", "-r", D + f, "-Y", filt, "-T", "fields"]
+    for n in names:
+        args += ["-e", n]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
 def emit(name, f, fr, note):
     b = message(f, fr)
     for line in textwrap.wrap(f"{f}, frame {fr}: {note}", 97):
@@ -32,6 +39,36 @@ def emit(name, f, fr, note):
         print("    " + ", ".join(f"0x{x:02x}" for x in b[i:i + 16]) + ",")
     print("};\n")
 
+def emit_list(name, f, entries, note):
+    """entries: [(frame, sequence number or 0)] -> one array per frame and a list of them."""
+    for fr, _ in entries:
+        emit(f"{name}Frame{fr}", f, fr, "signed")
+    for line in textwrap.wrap(note, 97):
+        print(f"// {line}")
+    print(f"inline constexpr std::array<SignedMessage, {len(entries)}> {name} = {{{{")
+    for fr, seq in entries:
+        print(f"    {{{fr}, {seq}, {name}Frame{fr}}},")
+    print("}};\n")
+
+def smb2_signed(f):
+    return [(int(fr), 0) for (fr,) in fields(f, "smb2.flags.signature==1", "frame.number")]
+
+def smb1_sequence(f):
+    """(frame, sequence number) of every SMB1 message from the last SESSION_SETUP request
+    on (MS-CIFS 3.2.4.1.1/3.3.4.1.1): that request is 0, each request takes the next
+    even number and its response (paired by MID) the one after."""
+    rows = fields(f, "smb", "frame.number", "smb.cmd", "smb.flags.response", "smb.mid")
+    start = max(i for i, r in enumerate(rows) if r[1].startswith("0x73") and r[2] == "0")
+    out, pending, nxt = [], {}, 0
+    for fr, _cmd, resp, mid in rows[start:]:
+        if resp == "0":
+            pending[mid] = nxt
+            out.append((int(fr), nxt))
+            nxt += 2
+        else:
+            out.append((int(fr), pending.pop(mid) + 1))
+    return out[1:]  # the SESSION_SETUP request itself carries the BSRSPYL placeholder
+
 print("""// Real signed SMB messages from the lab's samples (samples/README.md: user smbsign,
 // password Sign1ng-Pass). Each array is one SMB message without its 4-byte NetBIOS header,
 // extracted with  tshark -r samples/<file> -Y 'frame.number==N' -T fields -e tcp.payload
@@ -40,31 +77,32 @@ print("""// Real signed SMB messages from the lab's samples (samples/README.md: 
 
 #include <array>
 #include <cstdint>
+#include <span>
 
 // clang-format off
 namespace signed_vectors {
+
+struct SignedMessage {
+    int frame;
+    std::uint32_t smb1_sequence; // SMB1 only
+    std::span<const std::uint8_t> bytes;
+};
 """)
 f = "smb1-cli-required-srv-required.pcap"
 emit("kSmb1Challenge", f, 9, "SESSION_SETUP_ANDX response, NTLMSSP CHALLENGE")
 emit("kSmb1Authenticate", f, 10, "SESSION_SETUP_ANDX request, NTLMSSP AUTHENTICATE (NTLMv2)")
-emit("kSmb1SetupFinal", f, 11, "final SESSION_SETUP_ANDX response, signed, sequence number 1")
-emit("kSmb1TreeConnect", f, 12, "TREE_CONNECT_ANDX request, signed, sequence number 2")
-emit("kSmb1TreeConnectResponse", f, 13, "TREE_CONNECT_ANDX response, signed, sequence number 3")
+emit_list("kSmb1Signed", f, smb1_sequence(f),
+          f"{f}: every message after the final SESSION_SETUP_ANDX request, with its sequence number")
 f = "smb2-signed-readwrite.pcap"
 emit("kSmb202Challenge", f, 9, "SMB 2.0.2 SESSION_SETUP response, STATUS_MORE_PROCESSING_REQUIRED, NTLMSSP CHALLENGE")
 emit("kSmb202Authenticate", f, 10, "SESSION_SETUP request, NTLMSSP AUTHENTICATE (NTLMv2, KEY_EXCH)")
-emit("kSmb202SetupFinal", f, 11, "final SESSION_SETUP response, signed (HMAC-SHA256)")
-emit("kSmb202TreeConnect", f, 12, "TREE_CONNECT request, signed (HMAC-SHA256)")
-emit("kSmb202Write", f, 18, "WRITE request, signed (HMAC-SHA256)")
+emit_list("kSmb202Signed", f, smb2_signed(f), f"{f}: every message with SMB2_FLAGS_SIGNED (HMAC-SHA256)")
 f = "smb311-signed-readwrite.pcap"
 emit("kSmb311NegotiateRequest", f, 4, "SMB 3.1.1 NEGOTIATE request")
 emit("kSmb311NegotiateResponse", f, 6, "NEGOTIATE response, dialect 3.1.1, SIGNING_CAPABILITIES AES-GMAC")
 emit("kSmb311SetupRequest1", f, 8, "SESSION_SETUP request, NTLMSSP NEGOTIATE")
 emit("kSmb311Challenge", f, 9, "SESSION_SETUP response, STATUS_MORE_PROCESSING_REQUIRED, NTLMSSP CHALLENGE")
 emit("kSmb311Authenticate", f, 10, "SESSION_SETUP request, NTLMSSP AUTHENTICATE (NTLMv2, KEY_EXCH)")
-emit("kSmb311SetupFinal", f, 11, "final SESSION_SETUP response, signed (AES-GMAC)")
-emit("kSmb311TreeConnect", f, 12, "TREE_CONNECT request, signed (AES-GMAC)")
-emit("kSmb311Write", f, 16, "WRITE request, signed (AES-GMAC)")
-emit("kSmb311WriteResponse", f, 17, "WRITE response, signed (AES-GMAC)")
+emit_list("kSmb311Signed", f, smb2_signed(f), f"{f}: every message with SMB2_FLAGS_SIGNED (AES-GMAC)")
 print("} // namespace signed_vectors")
 print("// clang-format on")

@@ -37,6 +37,15 @@ NtlmSessionKey session_key(Bytes challenge_msg, Bytes authenticate_msg, const ch
     return ntlmv2_session_key(*nt, challenge, auth);
 }
 
+// The signed message of the given frame in a list of make_signed_vectors.py.
+template <std::size_t N> Bytes frame(const std::array<sv::SignedMessage, N> &list, int number) {
+    for (const auto &m : list)
+        if (m.frame == number)
+            return m.bytes;
+    ADD_FAILURE() << "no signed message in frame " << number;
+    return {};
+}
+
 // Flips one bit of each byte in turn (the signature field included) and checks the
 // result: invalid, except in the 4-byte protocol id, where the bytes are no longer an SMB
 // message at all (unverifiable).
@@ -55,20 +64,20 @@ template <typename Verify> void expect_every_altered_byte_invalid(Bytes message,
 
 // ---- SMB 2.0.2, HMAC-SHA256 (smb2-signed-readwrite.pcap) -------------------------------
 
-TEST(VerifyCapture, Smb202SessionSignaturesAreValid) {
+TEST(VerifyCapture, Smb202EverySignedMessageIsValid) {
     auto key = session_key(sv::kSmb202Challenge, sv::kSmb202Authenticate, kLabPassword);
     ASSERT_EQ(key.status, KeyStatus::Proven);
-    for (Bytes m :
-         {Bytes(sv::kSmb202SetupFinal), Bytes(sv::kSmb202TreeConnect), Bytes(sv::kSmb202Write)}) {
-        auto c = smb2_verify(Smb2SigningAlgorithm::HmacSha256, key.session_key, m);
-        EXPECT_EQ(c.status, SignatureStatus::Valid);
-    }
+    ASSERT_EQ(sv::kSmb202Signed.size(), 41u); // final SESSION_SETUP response to LOGOFF
+    for (const auto &m : sv::kSmb202Signed)
+        EXPECT_EQ(smb2_verify(Smb2SigningAlgorithm::HmacSha256, key.session_key, m.bytes).status,
+                  SignatureStatus::Valid)
+            << "frame " << m.frame;
 }
 
 TEST(VerifyCapture, Smb202AlteredByteIsInvalid) {
     auto key = session_key(sv::kSmb202Challenge, sv::kSmb202Authenticate, kLabPassword);
     ASSERT_EQ(key.status, KeyStatus::Proven);
-    expect_every_altered_byte_invalid(sv::kSmb202Write, [&](Bytes m) {
+    expect_every_altered_byte_invalid(frame(sv::kSmb202Signed, 18), [&](Bytes m) { // WRITE
         return smb2_verify(Smb2SigningAlgorithm::HmacSha256, key.session_key, m).status;
     });
 }
@@ -99,16 +108,18 @@ Smb311Session smb311_session(const char *password) {
     return s;
 }
 
-TEST(VerifyCapture, Smb311GmacSignaturesAreValid) {
+TEST(VerifyCapture, Smb311EverySignedMessageIsValidWithGmac) {
     auto s = smb311_session(kLabPassword);
     ASSERT_EQ(s.status, KeyStatus::Proven);
-    for (Bytes m : {Bytes(sv::kSmb311SetupFinal), Bytes(sv::kSmb311TreeConnect),
-                    Bytes(sv::kSmb311Write), Bytes(sv::kSmb311WriteResponse)}) {
-        EXPECT_EQ(smb2_verify(Smb2SigningAlgorithm::AesGmac, s.signing_key, m).status,
-                  SignatureStatus::Valid);
+    ASSERT_EQ(sv::kSmb311Signed.size(), 39u); // final SESSION_SETUP response to LOGOFF
+    for (const auto &m : sv::kSmb311Signed) {
+        EXPECT_EQ(smb2_verify(Smb2SigningAlgorithm::AesGmac, s.signing_key, m.bytes).status,
+                  SignatureStatus::Valid)
+            << "frame " << m.frame;
         // Samba negotiated GMAC: the same key with CMAC does not give these signatures.
-        EXPECT_EQ(smb2_verify(Smb2SigningAlgorithm::AesCmac, s.signing_key, m).status,
-                  SignatureStatus::Invalid);
+        EXPECT_EQ(smb2_verify(Smb2SigningAlgorithm::AesCmac, s.signing_key, m.bytes).status,
+                  SignatureStatus::Invalid)
+            << "frame " << m.frame;
     }
 }
 
@@ -118,8 +129,9 @@ TEST(VerifyCapture, Smb311AlteredByteIsInvalid) {
     auto verify = [&](Bytes m) {
         return smb2_verify(Smb2SigningAlgorithm::AesGmac, s.signing_key, m).status;
     };
-    expect_every_altered_byte_invalid(sv::kSmb311Write, verify);
-    expect_every_altered_byte_invalid(sv::kSmb311SetupFinal, verify);
+    expect_every_altered_byte_invalid(frame(sv::kSmb311Signed, 11), verify); // SESSION_SETUP
+    expect_every_altered_byte_invalid(frame(sv::kSmb311Signed, 16), verify); // WRITE request
+    expect_every_altered_byte_invalid(frame(sv::kSmb311Signed, 17), verify); // WRITE response
 }
 
 TEST(VerifyCapture, Smb311AlteredPreauthMessageGivesAnotherKey) {
@@ -137,9 +149,9 @@ TEST(VerifyCapture, Smb311AlteredPreauthMessageGivesAnotherKey) {
     ASSERT_EQ(key.status, KeyStatus::Proven);
     auto signing_key = smb311_signing_key(key.session_key, h.value());
     ASSERT_TRUE(signing_key);
-    EXPECT_EQ(
-        smb2_verify(Smb2SigningAlgorithm::AesGmac, *signing_key, sv::kSmb311SetupFinal).status,
-        SignatureStatus::Invalid);
+    EXPECT_EQ(smb2_verify(Smb2SigningAlgorithm::AesGmac, *signing_key, frame(sv::kSmb311Signed, 11))
+                  .status,
+              SignatureStatus::Invalid);
 }
 
 TEST(VerifyCapture, Smb311WrongPasswordIsWrongKey) {
@@ -148,25 +160,28 @@ TEST(VerifyCapture, Smb311WrongPasswordIsWrongKey) {
 
 // ---- SMB1, MD5 (smb1-cli-required-srv-required.pcap) ------------------------------------
 
-TEST(VerifyCapture, Smb1SignaturesAreValidWithTheirSequenceNumbers) {
+TEST(VerifyCapture, Smb1EveryMessageIsValidWithItsSequenceNumber) {
     auto key = session_key(sv::kSmb1Challenge, sv::kSmb1Authenticate, kLabPassword);
     ASSERT_EQ(key.status, KeyStatus::Proven);
-    // Extended security: the MAC key is the session key alone. SESSION_SETUP request 0,
-    // its response 1, then each request N and its response N+1.
-    EXPECT_EQ(smb1_verify(key.session_key, 1, sv::kSmb1SetupFinal).status, SignatureStatus::Valid);
-    EXPECT_EQ(smb1_verify(key.session_key, 2, sv::kSmb1TreeConnect).status, SignatureStatus::Valid);
-    EXPECT_EQ(smb1_verify(key.session_key, 3, sv::kSmb1TreeConnectResponse).status,
-              SignatureStatus::Valid);
-    // The wrong sequence number does not verify.
-    EXPECT_EQ(smb1_verify(key.session_key, 3, sv::kSmb1TreeConnect).status,
-              SignatureStatus::Invalid);
+    // Extended security: the MAC key is the session key alone.
+    ASSERT_EQ(sv::kSmb1Signed.size(), 17u); // final SESSION_SETUP_ANDX response to LOGOFF
+    for (const auto &m : sv::kSmb1Signed) {
+        EXPECT_EQ(smb1_verify(key.session_key, m.smb1_sequence, m.bytes).status,
+                  SignatureStatus::Valid)
+            << "frame " << m.frame;
+        // The next sequence number does not verify.
+        EXPECT_EQ(smb1_verify(key.session_key, m.smb1_sequence + 1, m.bytes).status,
+                  SignatureStatus::Invalid)
+            << "frame " << m.frame;
+    }
 }
 
 TEST(VerifyCapture, Smb1AlteredByteIsInvalid) {
     auto key = session_key(sv::kSmb1Challenge, sv::kSmb1Authenticate, kLabPassword);
     ASSERT_EQ(key.status, KeyStatus::Proven);
-    expect_every_altered_byte_invalid(
-        sv::kSmb1TreeConnect, [&](Bytes m) { return smb1_verify(key.session_key, 2, m).status; });
+    expect_every_altered_byte_invalid(frame(sv::kSmb1Signed, 12), [&](Bytes m) { // TREE_CONNECT
+        return smb1_verify(key.session_key, 2, m).status;
+    });
 }
 
 } // namespace
