@@ -68,10 +68,10 @@ TEST(VerifyCapture, Smb202EverySignedMessageIsValid) {
     auto key = session_key(sv::kSmb202Challenge, sv::kSmb202Authenticate, kLabPassword);
     ASSERT_EQ(key.status, KeyStatus::Proven);
     ASSERT_EQ(sv::kSmb202Signed.size(), 41u); // final SESSION_SETUP response to LOGOFF
+    // One signer for the whole session, as the tracker will keep it.
+    Smb2Signer signer(Smb2SigningAlgorithm::HmacSha256, key.session_key);
     for (const auto &m : sv::kSmb202Signed)
-        EXPECT_EQ(smb2_verify(Smb2SigningAlgorithm::HmacSha256, key.session_key, m.bytes).status,
-                  SignatureStatus::Valid)
-            << "frame " << m.frame;
+        EXPECT_EQ(signer.verify(m.bytes).status, SignatureStatus::Valid) << "frame " << m.frame;
 }
 
 TEST(VerifyCapture, Smb202AlteredByteIsInvalid) {
@@ -112,14 +112,12 @@ TEST(VerifyCapture, Smb311EverySignedMessageIsValidWithGmac) {
     auto s = smb311_session(kLabPassword);
     ASSERT_EQ(s.status, KeyStatus::Proven);
     ASSERT_EQ(sv::kSmb311Signed.size(), 39u); // final SESSION_SETUP response to LOGOFF
+    Smb2Signer gmac(Smb2SigningAlgorithm::AesGmac, s.signing_key);
+    Smb2Signer cmac(Smb2SigningAlgorithm::AesCmac, s.signing_key);
     for (const auto &m : sv::kSmb311Signed) {
-        EXPECT_EQ(smb2_verify(Smb2SigningAlgorithm::AesGmac, s.signing_key, m.bytes).status,
-                  SignatureStatus::Valid)
-            << "frame " << m.frame;
+        EXPECT_EQ(gmac.verify(m.bytes).status, SignatureStatus::Valid) << "frame " << m.frame;
         // Samba negotiated GMAC: the same key with CMAC does not give these signatures.
-        EXPECT_EQ(smb2_verify(Smb2SigningAlgorithm::AesCmac, s.signing_key, m.bytes).status,
-                  SignatureStatus::Invalid)
-            << "frame " << m.frame;
+        EXPECT_EQ(cmac.verify(m.bytes).status, SignatureStatus::Invalid) << "frame " << m.frame;
     }
 }
 

@@ -43,11 +43,14 @@ inline bool crypto_init() noexcept {
     return ok;
 }
 
+// The handles below initialise libgcrypt themselves (crypto_init); when that fails, or
+// libgcrypt refuses the algorithm or key, the handle is not ok() and every read fails.
+
 // A message digest (gcry_md) context; closed, and its state wiped, on destruction.
 class Md {
 public:
     explicit Md(int algo) noexcept {
-        if (gcry_md_open(&h_, algo, 0) != 0)
+        if (!crypto_init() || gcry_md_open(&h_, algo, 0) != 0)
             h_ = nullptr;
     }
     ~Md() { gcry_md_close(h_); }
@@ -78,7 +81,7 @@ private:
 class Mac {
 public:
     Mac(int algo, Bytes key) noexcept {
-        if (gcry_mac_open(&h_, algo, 0, nullptr) != 0) {
+        if (!crypto_init() || gcry_mac_open(&h_, algo, 0, nullptr) != 0) {
             h_ = nullptr;
             return;
         }
@@ -90,6 +93,14 @@ public:
     Mac &operator=(const Mac &) = delete;
 
     [[nodiscard]] bool ok() const noexcept { return h_ != nullptr; }
+    // Starts a new MAC with the same key (cheaper than a new handle: no key set-up).
+    bool restart() noexcept {
+        if (h_ == nullptr || gcry_mac_reset(h_) != 0) {
+            reset();
+            return false;
+        }
+        return true;
+    }
     bool set_iv(Bytes iv) noexcept {
         if (h_ == nullptr || gcry_mac_setiv(h_, iv.data(), iv.size()) != 0) {
             reset();
@@ -101,7 +112,7 @@ public:
         if (h_ != nullptr && !b.empty() && gcry_mac_write(h_, b.data(), b.size()) != 0)
             reset();
     }
-    // Reads the first out.size() bytes of the MAC (a truncated HMAC is allowed).
+    // Reads the MAC, which must be exactly out.size() bytes long.
     bool read(std::span<std::uint8_t> out) noexcept {
         if (h_ == nullptr)
             return false;
@@ -121,7 +132,7 @@ private:
 class Cipher {
 public:
     Cipher(int algo, int mode, Bytes key) noexcept {
-        if (gcry_cipher_open(&h_, algo, mode, 0) != 0) {
+        if (!crypto_init() || gcry_cipher_open(&h_, algo, mode, 0) != 0) {
             h_ = nullptr;
             return;
         }
@@ -151,8 +162,6 @@ using Parts = std::initializer_list<Bytes>;
 
 template <std::size_t N>
 inline std::optional<std::array<std::uint8_t, N>> digest(int algo, Parts parts) noexcept {
-    if (!crypto_init())
-        return std::nullopt;
     Md md(algo);
     for (Bytes p : parts)
         md.write(p);
@@ -162,12 +171,10 @@ inline std::optional<std::array<std::uint8_t, N>> digest(int algo, Parts parts) 
     return out;
 }
 
-// A MAC truncated to N bytes; iv only for GMAC.
+// A MAC of N bytes (the algorithm's whole output); iv only for GMAC.
 template <std::size_t N>
 inline std::optional<std::array<std::uint8_t, N>> mac(int algo, Bytes key, Parts parts,
                                                       Bytes iv = {}) noexcept {
-    if (!crypto_init())
-        return std::nullopt;
     Mac m(algo, key);
     if (!iv.empty() && !m.set_iv(iv))
         return std::nullopt;
@@ -209,7 +216,7 @@ inline std::optional<Digest16> aes128_gmac(Bytes key, Bytes nonce, Parts parts) 
 }
 // RC4 of 16 bytes (the NTLM EncryptedRandomSessionKey).
 inline std::optional<Key16> rc4_16(Bytes key, Bytes in) noexcept {
-    if (!crypto_init() || in.size() != 16)
+    if (in.size() != 16)
         return std::nullopt;
     Cipher c(GCRY_CIPHER_ARCFOUR, GCRY_CIPHER_MODE_STREAM, key);
     Key16 out{};

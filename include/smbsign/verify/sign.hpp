@@ -162,46 +162,82 @@ gmac_nonce(Bytes message) noexcept {
     return nonce;
 }
 
-// The 16-byte signature of one SMB2 message (or compound element) with the given key:
-// the SessionKey for 2.x, the SigningKey for 3.x. The MAC covers the message with its
-// Signature field zeroed. Nothing if the bytes are not an SMB2 message.
-inline std::optional<Smb2Signature> smb2_signature(Smb2SigningAlgorithm algorithm, const Key16 &key,
-                                                   Bytes message) noexcept {
-    if (message.size() < smb2::kHeaderSize ||
-        !std::equal(smb2::kProtocolId.begin(), smb2::kProtocolId.end(), message.begin()))
-        return std::nullopt;
-    static constexpr Smb2Signature kZero{};
-    constexpr std::size_t kAfter = smb2sig::kSignatureOffset + smb2::kSignatureSize;
-    const Bytes before = message.first(smb2sig::kSignatureOffset);
-    const Bytes after = message.subspan(kAfter);
-    switch (algorithm) {
-    case Smb2SigningAlgorithm::HmacSha256: {
-        auto h = hmac_sha256(key, {before, kZero, after});
-        if (!h)
+// Signs and verifies SMB2 messages with one key and algorithm: the SessionKey for 2.x, the
+// SigningKey for 3.x. Keeps one keyed libgcrypt handle and restarts it for each message,
+// so a session's messages pay the key set-up once. The MAC covers the message with its
+// Signature field zeroed. Not thread-safe: one signer per thread.
+class Smb2Signer {
+public:
+    Smb2Signer(Smb2SigningAlgorithm algorithm, const Key16 &key) noexcept
+        : algorithm_(algorithm), mac_(gcry_algorithm(algorithm), key) {}
+
+    [[nodiscard]] bool ok() const noexcept { return mac_.ok(); }
+
+    // The 16-byte signature; nothing if the bytes are not an SMB2 message.
+    std::optional<Smb2Signature> sign(Bytes message) noexcept {
+        if (message.size() < smb2::kHeaderSize ||
+            !std::equal(smb2::kProtocolId.begin(), smb2::kProtocolId.end(), message.begin()))
             return std::nullopt;
+        if (!mac_.restart())
+            return std::nullopt;
+        if (algorithm_ == Smb2SigningAlgorithm::AesGmac) {
+            auto nonce = gmac_nonce(message);
+            if (!nonce || !mac_.set_iv(*nonce))
+                return std::nullopt;
+        }
+        static constexpr Smb2Signature kZero{};
+        constexpr std::size_t kAfter = smb2sig::kSignatureOffset + smb2::kSignatureSize;
+        mac_.write(message.first(smb2sig::kSignatureOffset));
+        mac_.write(kZero);
+        mac_.write(message.subspan(kAfter));
+        if (algorithm_ == Smb2SigningAlgorithm::HmacSha256) {
+            std::array<std::uint8_t, 32> full{}; // the signature is its first 16 bytes
+            if (!mac_.read(full))
+                return std::nullopt;
+            Smb2Signature sig{};
+            std::copy_n(full.begin(), sig.size(), sig.begin());
+            return sig;
+        }
         Smb2Signature sig{};
-        std::copy_n(h->begin(), sig.size(), sig.begin());
+        if (!mac_.read(sig))
+            return std::nullopt;
         return sig;
     }
-    case Smb2SigningAlgorithm::AesCmac:
-        return aes128_cmac(key, {before, kZero, after});
-    case Smb2SigningAlgorithm::AesGmac: {
-        auto nonce = gmac_nonce(message);
-        if (!nonce)
-            return std::nullopt;
-        return aes128_gmac(key, *nonce, {before, kZero, after});
+
+    SignatureCheck<smb2::kSignatureSize> verify(Bytes message) noexcept {
+        auto expected = sign(message);
+        if (!expected)
+            return {};
+        return check_against(expected,
+                             message.subspan(smb2sig::kSignatureOffset, smb2::kSignatureSize));
     }
+
+private:
+    static int gcry_algorithm(Smb2SigningAlgorithm a) noexcept {
+        switch (a) {
+        case Smb2SigningAlgorithm::HmacSha256:
+            return GCRY_MAC_HMAC_SHA256;
+        case Smb2SigningAlgorithm::AesCmac:
+            return GCRY_MAC_CMAC_AES;
+        case Smb2SigningAlgorithm::AesGmac:
+            return GCRY_MAC_GMAC_AES;
+        }
+        return GCRY_MAC_NONE;
     }
-    return std::nullopt;
+
+    Smb2SigningAlgorithm algorithm_;
+    Mac mac_;
+};
+
+// One-off forms of Smb2Signer::sign and verify.
+inline std::optional<Smb2Signature> smb2_signature(Smb2SigningAlgorithm algorithm, const Key16 &key,
+                                                   Bytes message) noexcept {
+    return Smb2Signer(algorithm, key).sign(message);
 }
 
 inline SignatureCheck<smb2::kSignatureSize> smb2_verify(Smb2SigningAlgorithm algorithm,
                                                         const Key16 &key, Bytes message) noexcept {
-    auto expected = smb2_signature(algorithm, key, message);
-    if (!expected)
-        return {};
-    return check_against(expected,
-                         message.subspan(smb2sig::kSignatureOffset, smb2::kSignatureSize));
+    return Smb2Signer(algorithm, key).verify(message);
 }
 
 } // namespace smbsign::verify
