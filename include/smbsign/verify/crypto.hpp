@@ -86,9 +86,9 @@ public:
             return;
         }
         if (gcry_mac_setkey(h_, key.data(), key.size()) != 0)
-            reset();
+            close();
     }
-    ~Mac() { reset(); }
+    ~Mac() { close(); }
     Mac(const Mac &) = delete;
     Mac &operator=(const Mac &) = delete;
 
@@ -96,21 +96,21 @@ public:
     // Starts a new MAC with the same key (cheaper than a new handle: no key set-up).
     bool restart() noexcept {
         if (h_ == nullptr || gcry_mac_reset(h_) != 0) {
-            reset();
+            close();
             return false;
         }
         return true;
     }
     bool set_iv(Bytes iv) noexcept {
         if (h_ == nullptr || gcry_mac_setiv(h_, iv.data(), iv.size()) != 0) {
-            reset();
+            close();
             return false;
         }
         return true;
     }
     void write(Bytes b) noexcept {
         if (h_ != nullptr && !b.empty() && gcry_mac_write(h_, b.data(), b.size()) != 0)
-            reset();
+            close();
     }
     // Reads the MAC, which must be exactly out.size() bytes long.
     bool read(std::span<std::uint8_t> out) noexcept {
@@ -121,7 +121,7 @@ public:
     }
 
 private:
-    void reset() noexcept {
+    void close() noexcept {
         gcry_mac_close(h_); // accepts nullptr
         h_ = nullptr;
     }
