@@ -54,7 +54,8 @@ using Smb1Signature = std::array<std::uint8_t, smb1::kSignatureSize>;
 // The first 8 bytes of MD5(mac_key || message), the message's SecuritySignature field
 // (header offset 14) replaced by LE32(sequence number) || 00000000. mac_key is the 16-byte
 // session key for extended security (NTLMSSP, Kerberos); for legacy NTLM authentication it
-// is the session key followed by the 24-byte NT response (MS-CIFS 3.2.4.2.4).
+// is the session key followed by the 24-byte NT response (MS-CIFS 3.1.4.1; only the
+// extended-security form is checked against a capture so far).
 inline std::optional<Smb1Signature> smb1_signature(Bytes mac_key, std::uint32_t sequence,
                                                    Bytes message) noexcept {
     if (message.size() < smb1::kHeaderSize ||
