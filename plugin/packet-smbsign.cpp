@@ -117,10 +117,16 @@ void add_anomaly_experts(packet_info *pinfo, proto_item *item, AnomalySet anomal
 
 void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const FrameEntry &e) {
     const SessionView v = tracker->view(e.session);
-    proto_item *ti = proto_tree_add_protocol_format(
-        tree, proto_smbsign, tvb, 0, 0, "SMB Signing Analysis: session %u, %s, predicted %s, %s",
-        v.number, to_string(v.verdict).data(), to_string(v.predicted).data(),
-        to_string(v.observed).data());
+    // The summary line is only formatted for a tree someone will look at (a filter or a
+    // tap does not read it, and formatting it costs more than the fields themselves).
+    proto_item *ti =
+        tree != nullptr && PTREE_DATA(tree)->visible
+            ? proto_tree_add_protocol_format(
+                  tree, proto_smbsign, tvb, 0, 0,
+                  "SMB Signing Analysis: session %u, %s, predicted %s, %s", v.number,
+                  to_string(v.verdict).data(), to_string(v.predicted).data(),
+                  to_string(v.observed).data())
+            : proto_tree_add_item(tree, proto_smbsign, tvb, 0, 0, ENC_NA);
     proto_item_set_generated(ti);
     proto_tree *st = proto_item_add_subtree(ti, ett_smbsign);
     auto gen = [](proto_item *item) { proto_item_set_generated(item); };
