@@ -1,7 +1,6 @@
 // The per-session tracker: feeds parsed SMB messages and TCP closes into
 // bounded per-connection and per-session state, and derives, on request, the
-// facts the plugin shows. Meaning of every derived value: SMB-SIGNING.md,
-// "Definitions smbsign uses".
+// facts the plugin shows. Meaning of every derived value: doc/DEFINITIONS.md.
 #pragma once
 
 #include "smbsign/anomaly.hpp"
@@ -328,6 +327,7 @@ private:
         bool client_inferred_required = false;
         bool guest = false;
         bool anonymous = false;
+        bool smb2_null = false; // SESSION_SETUP response SessionFlags IS_NULL
         bool mid_capture = false;
         bool tree_connect_answered = false;
         bool malformed = false;
@@ -395,6 +395,7 @@ private:
     void header_error(Msg &m, ParseError e) noexcept;
     void body_error(Msg &m, ParseError e) noexcept;
     std::pair<Policy, bool> client_policy(const Session &s, const Connection &c) const noexcept;
+    bool keyless(const Session &s, const Connection &c, Family family) const noexcept;
     void set_server_policy(Msg &m, Policy p) noexcept;
     void count(Session &s, std::uint32_t frame, bool response, bool is_signed) noexcept;
     void tree_connect_answered(Session &s, std::uint32_t frame, bool denied) noexcept;
@@ -1121,7 +1122,8 @@ inline void Tracker::smb2_session_setup(Msg &m, const smb2::Header &h, Bytes msg
     s.setup_frame = m.frame;
     s.auth_failed_frame = kNoFrame;
     s.guest = (flags & smb2::kSessionIsGuest) != 0;
-    if (flags & smb2::kSessionIsNull)
+    s.smb2_null = (flags & smb2::kSessionIsNull) != 0;
+    if (s.smb2_null)
         s.anonymous = true;
 }
 
@@ -1151,7 +1153,7 @@ inline void Tracker::smb2_transform(Msg &m, Bytes data) noexcept {
 
 // --- Derived view -------------------------------------------------------------
 
-// Client policy (SMB-SIGNING.md, "Definitions"), and whether it is only inferred.
+// Client policy (doc/DEFINITIONS.md, "Policies"), and whether it is only inferred.
 inline std::pair<Policy, bool> Tracker::client_policy(const Session &s,
                                                       const Connection &c) const noexcept {
     switch (c.family != Family::Unknown ? c.family : s.family) {
@@ -1176,6 +1178,31 @@ inline std::pair<Policy, bool> Tracker::client_policy(const Session &s,
         break;
     }
     return {Policy::Unknown, false};
+}
+
+// A granted session that has no session key and so cannot sign.
+// SMB1 (MS-CIFS 3.2.5.3): a guest or anonymous grant never activates signing; but SMB1
+// signs per connection, so once an earlier authenticated session of the connection has
+// signed, the connection's key goes on signing every message and a later grant proves
+// nothing.
+// SMB2/3 (MS-SMB2 3.2.5.3): the server's IS_GUEST or IS_NULL flag. An anonymous NTLM
+// grant without IS_NULL may still sign: Windows Server 2019 does.
+inline bool Tracker::keyless(const Session &s, const Connection &c, Family family) const noexcept {
+    if (s.setup != SetupState::Succeeded)
+        return false;
+    if (family == Family::Smb2)
+        return s.guest || s.smb2_null;
+    if (family != Family::Smb1 || !(s.guest || s.anonymous))
+        return false;
+    if (c.server_policy == Policy::Disabled) // signing never negotiated on this connection
+        return true;
+    for (const std::uint32_t other : c.sessions) {
+        const Session &o = sessions_[other];
+        if (&o != &s && !o.guest && !o.anonymous && o.setup == SetupState::Succeeded &&
+            o.first_signed_frame != kNoFrame && o.first_signed_frame < s.setup_frame)
+            return false;
+    }
+    return true;
 }
 
 inline SessionView Tracker::view(std::uint32_t index) const noexcept {
@@ -1227,7 +1254,12 @@ inline SessionView Tracker::view(std::uint32_t index) const noexcept {
         v.verdict = Verdict::Encrypted;
         v.verdict_reason = "messages after SESSION_SETUP travel in SMB3 transform headers";
     } else if (v.counted == 0) {
-        v.verdict_reason = "no message after the final SESSION_SETUP seen yet";
+        if (keyless(s, c, v.family)) {
+            v.verdict = Verdict::Unsigned;
+            v.verdict_reason = "guest/anonymous session: no session key, it cannot sign";
+        } else {
+            v.verdict_reason = "no message after the final SESSION_SETUP seen yet";
+        }
     } else if (v.family == Family::Smb2) {
         v.verdict = signed_count == counted ? Verdict::Signed : Verdict::Unsigned;
         if (v.verdict == Verdict::Signed)

@@ -1,7 +1,6 @@
 // Scenario tests for smbsign::Tracker: message sequences built with the small
 // builders below (and two real sequences from the public captures) are fed through
-// on_pdu / on_tcp_close, and each SessionView is checked against SMB-SIGNING.md,
-// "Definitions smbsign uses".
+// on_pdu / on_tcp_close, and each SessionView is checked against doc/DEFINITIONS.md.
 #include "smbsign/tracker.hpp"
 
 #include "smb_vectors.hpp"
@@ -935,6 +934,33 @@ TEST(TrackerSmb2, AnonymousAuthenticateIsAnonymous) {
     EXPECT_FALSE(v.guest);
 }
 
+// IS_NULL and IS_GUEST sessions have no session key (MS-SMB2 3.2.5.3): unsigned even with
+// nothing counted. An anonymous NTLM grant without IS_NULL may sign (Windows Server 2019
+// signs such SMB 3.0 sessions), so with nothing counted its verdict stays unknown.
+TEST(TrackerSmb2, NullOrGuestGrantWithNothingCountedIsUnsigned) {
+    for (const std::uint16_t flags : {smb2::kSessionIsNull, smb2::kSessionIsGuest}) {
+        Capture cap;
+        const auto setup =
+            smb2_connect(cap, kConn, {.session_flags = flags, .sign_final = false});
+        const SessionView v = cap.view_at(setup);
+        EXPECT_EQ(v.counted, 0u);
+        EXPECT_EQ(v.verdict, Verdict::Unsigned) << "SessionFlags " << flags;
+    }
+}
+
+TEST(TrackerSmb2, AnonymousNtlmGrantWithoutIsNullAndNothingCountedIsUnknown) {
+    Capture cap;
+    cap.pdu(kConn, kClient, smb2_negotiate_request(kEnabled));
+    cap.pdu(kConn, kServer, smb2_negotiate_response(kRequired));
+    cap.pdu(kConn, kClient, smb2_setup_request(0, kEnabled));
+    cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusMoreProcessingRequired));
+    cap.pdu(kConn, kClient, smb2_setup_request(kSessionA, kEnabled, ntlm_authenticate("")));
+    const auto ok = cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess));
+    const SessionView v = cap.view_at(ok);
+    EXPECT_TRUE(v.anonymous);
+    EXPECT_EQ(v.verdict, Verdict::Unknown);
+}
+
 TEST(TrackerSmb2, ServerClosesAfterUnansweredUnsignedRequestWhileServerRequires) {
     Capture cap;
     const auto setup = smb2_connect(cap, kConn, {.server_mode = kRequired});
@@ -1733,6 +1759,64 @@ TEST(TrackerSmb1, GuestFromSessionSetupAction) {
     EXPECT_EQ(v.predicted, Predicted::Unsigned);
 }
 
+// A granted guest or anonymous SMB1 session has no session key (MS-CIFS 3.2.5.3): it is
+// unsigned even when it sends nothing that counts, as a scanner's null session often does.
+TEST(TrackerSmb1, AnonymousGrantWithNothingCountedIsUnsigned) {
+    Capture cap;
+    const auto setup = smb1_connect(
+        cap, kConn,
+        {.server_mode = kSmb1SecModeRequired, .blob = Buf{}, .setup_response_sig = kNoSig});
+    cap.close(kConn, kClient);
+    const SessionView v = cap.view_at(setup);
+    EXPECT_TRUE(v.anonymous);
+    EXPECT_EQ(v.counted, 0u);
+    EXPECT_EQ(v.verdict, Verdict::Unsigned);
+    EXPECT_EQ(v.verdict_reason, "guest/anonymous session: no session key, it cannot sign");
+    EXPECT_EQ(v.predicted, Predicted::Unsigned);
+}
+
+TEST(TrackerSmb1, GuestGrantWithNothingCountedIsUnsigned) {
+    Capture cap;
+    const auto setup = smb1_connect(
+        cap, kConn, {.server_mode = kSmb1SecModeEnabled, .action = smb1::kSetupActionGuest});
+    const SessionView v = cap.view_at(setup);
+    EXPECT_TRUE(v.guest);
+    EXPECT_EQ(v.verdict, Verdict::Unsigned);
+}
+
+TEST(TrackerSmb1, AnonymousGrantAfterAnUnsignedSessionOnTheConnectionIsUnsigned) {
+    Capture cap;
+    smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeEnabled});
+    smb1_traffic(cap, kConn, kNoSig, kNoSig, 1);
+    cap.pdu(kConn, kClient, smb1_setup_request(kFlags2Enabled, 0, Buf{}));
+    const auto setup = cap.pdu(kConn, kServer, smb1_setup_response(0x0900, smb1::kStatusSuccess));
+    EXPECT_TRUE(cap.view_at(setup).anonymous);
+    EXPECT_EQ(cap.view_at(setup).verdict, Verdict::Unsigned);
+}
+
+TEST(TrackerSmb1, AuthenticatedGrantWithNothingCountedIsUnknown) {
+    Capture cap;
+    const auto setup = smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeRequired});
+    EXPECT_EQ(cap.view_at(setup).verdict, Verdict::Unknown);
+}
+
+// SMB1 signs per connection: after an authenticated session has signed, the connection's
+// key signs every later message, a null session's too. Nothing counted proves nothing.
+TEST(TrackerSmb1, AnonymousGrantAfterASignedSessionOnTheConnectionIsUnknown) {
+    Capture cap;
+    const auto first = smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeRequired});
+    smb1_traffic(cap, kConn, kSmb1Signature, kSmb1Signature, 1);
+    cap.pdu(kConn, kClient, smb1_setup_request(kFlags2Enabled, 0, Buf{}, kSmb1Signature));
+    constexpr std::uint16_t kNullUid = 0x0900;
+    const auto setup = cap.pdu(
+        kConn, kServer, smb1_setup_response(kNullUid, smb1::kStatusSuccess, 0, kSmb1Signature));
+    const SessionView v = cap.view_at(setup);
+    ASSERT_NE(cap.session_at(setup), cap.session_at(first));
+    EXPECT_TRUE(v.anonymous);
+    EXPECT_EQ(v.verdict, Verdict::Unknown);
+    EXPECT_EQ(cap.view_at(first).verdict, Verdict::Signed);
+}
+
 TEST(TrackerSmb1, OplockBreaksAreNotCounted) {
     Capture cap;
     const auto setup = smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeRequired});
@@ -2079,6 +2163,23 @@ TEST(TrackerReal, Win7Smb1AnonymousUnsigned) {
     EXPECT_EQ(v.outcome_frame, tree);
     EXPECT_EQ(v.consistent, std::optional<bool>(true));
     EXPECT_EQ(cap.tracker.session_count(), 1u);
+}
+
+// The same Windows 7 exchange up to the granted null session, then the client hangs up
+// without sending anything that counts (seen in scanner traffic).
+TEST(TrackerReal, Win7Smb1AnonymousGrantThenCloseIsUnsigned) {
+    Capture cap;
+    cap.pdu(kConn, kClient, vectors::kSmb1NegotiateRequestWin7);
+    cap.pdu(kConn, kServer, vectors::kSmb1NegotiateResponseSm03);
+    cap.pdu(kConn, kClient, vectors::kSmb1SetupRequestAnonymousWct13);
+    const auto setup = cap.pdu(kConn, kServer, vectors::kSmb1SetupResponseWin7);
+    cap.close(kConn, kClient);
+    const SessionView v = cap.view_at(setup);
+    EXPECT_TRUE(v.anonymous);
+    EXPECT_EQ(v.counted, 0u);
+    EXPECT_EQ(v.verdict, Verdict::Unsigned);
+    EXPECT_EQ(v.predicted, Predicted::Unsigned);
+    EXPECT_EQ(v.observed, Observed::Incomplete);
 }
 
 // smb311-client-sec03-requires-signing-samba.pcap frames 4-22.
