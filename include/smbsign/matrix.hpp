@@ -82,15 +82,17 @@ constexpr Predicted predict_keyless(const MatrixFacts &f) noexcept {
         return client_not_required || server_signs ? Predicted::Unsigned : Predicted::Unknown;
     }
     case Family::Smb2:
-        // MS-SMB2 2.2.5: SESSION_SETUP SecurityMode is the client's, but Windows raises it
-        // to REQUIRED for a server that requires signing: only a server known not to
-        // require it makes that REQUIRED the client's own.
-        if (f.client == Policy::Required) {
-            if (f.client_from_session_setup && f.server != Policy::Disabled &&
-                f.server != Policy::Enabled)
-                return Predicted::Unknown;
+        // Without the NEGOTIATE request the client's own policy is not in the capture: the
+        // SESSION_SETUP request's SecurityMode is what the client sends for this logon
+        // (Windows raises it to REQUIRED for a server that requires signing), so it only
+        // proves a requirement, and only against a server known not to require signing.
+        if (f.client_from_session_setup)
+            return f.client == Policy::Required &&
+                           (f.server == Policy::Disabled || f.server == Policy::Enabled)
+                       ? Predicted::SigningFailure
+                       : Predicted::Unknown;
+        if (f.client == Policy::Required)
             return Predicted::SigningFailure;
-        }
         return f.client == Policy::Unknown ? Predicted::Unknown : Predicted::Unsigned;
     case Family::Unknown:
         break;

@@ -1904,14 +1904,16 @@ TEST(TrackerKeylessGrant, Smb2RequiredInSessionSetupWithoutNegotiateIsNoPredicti
     EXPECT_EQ(v.consistent, std::nullopt);
 }
 
-TEST(TrackerKeylessGrant, Smb2EnabledInSessionSetupWithoutNegotiateIsUnsigned) {
-    // Without REQUIRED the client says it does not require signing (MS-SMB2 2.2.5):
-    // the keyless grant runs unsigned whatever the unseen server policy is.
+TEST(TrackerKeylessGrant, Smb2EnabledInSessionSetupWithoutNegotiateIsNoPrediction) {
+    // The capture starts after NEGOTIATE: the client's policy is not in it (the
+    // SESSION_SETUP request shows what this logon asked for), and a client that requires
+    // signing fails a keyless grant, so nothing can be predicted.
     Capture cap;
     const SessionView v = cap.view_at(smb2_anonymous_without_negotiate(cap, kEnabled));
     EXPECT_EQ(v.client, Policy::Enabled);
-    EXPECT_EQ(v.predicted, Predicted::Unsigned);
-    EXPECT_EQ(v.consistent, std::optional<bool>(true));
+    EXPECT_EQ(v.verdict, Verdict::Unsigned);
+    EXPECT_EQ(v.predicted, Predicted::Unknown);
+    EXPECT_EQ(v.consistent, std::nullopt);
 }
 
 TEST(TrackerKeylessGrant, Smb2GrantSeenFromItsResponseOnlyIsNoPrediction) {
