@@ -20,6 +20,7 @@
 #include <array>
 #include <new>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -71,20 +72,14 @@ int expert_tap = -1;
 
 Tracker *tracker = nullptr; // created in init, freed in cleanup
 
-// value_string tables built from the core's own names, so the filter strings
-// and the core can never disagree.
-template <typename Enum, std::size_t N> struct Names {
-    std::array<value_string, N + 1> vals{};
-    Names() {
-        for (std::size_t i = 0; i < N; ++i)
-            vals[i] = {static_cast<guint32>(i), to_string(static_cast<Enum>(i)).data()};
-        vals[N] = {0, nullptr};
-    }
-};
-const Names<Policy, 4> policy_names;
-const Names<Verdict, 5> verdict_names;
-const Names<Predicted, 6> predicted_names;
-const Names<Observed, 6> observed_names;
+// Enumerated fields are strings holding the core's own words, so that every output
+// (-T fields/json/ek/pdml, columns, the GUI) prints the word and filters compare it
+// (smbsign.verdict == "unsigned"). The core's names are NUL-terminated literals.
+proto_item *add_word(proto_tree *tree, int hf, tvbuff_t *tvb, std::string_view word) {
+    proto_item *item = proto_tree_add_string(tree, hf, tvb, 0, 0, word.data());
+    proto_item_set_generated(item);
+    return item;
+}
 
 void init_routine() {
     tracker = new Tracker();
@@ -124,10 +119,16 @@ void add_anomaly_experts(packet_info *pinfo, proto_item *item, AnomalySet anomal
 
 void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const FrameEntry &e) {
     const SessionView v = tracker->view(e.session);
-    proto_item *ti = proto_tree_add_protocol_format(
-        tree, proto_smbsign, tvb, 0, 0, "SMB Signing Analysis: session %u, %s, predicted %s, %s",
-        v.number, to_string(v.verdict).data(), to_string(v.predicted).data(),
-        to_string(v.observed).data());
+    // The summary line is only formatted for a tree someone will look at (a filter or a
+    // tap does not read it, and formatting it costs more than the fields themselves).
+    proto_item *ti =
+        tree != nullptr && PTREE_DATA(tree)->visible
+            ? proto_tree_add_protocol_format(
+                  tree, proto_smbsign, tvb, 0, 0,
+                  "SMB Signing Analysis: session %u, %s, predicted %s, %s", v.number,
+                  to_string(v.verdict).data(), to_string(v.predicted).data(),
+                  to_string(v.observed).data())
+            : proto_tree_add_item(tree, proto_smbsign, tvb, 0, 0, ENC_NA);
     proto_item_set_generated(ti);
     proto_tree *st = proto_item_add_subtree(ti, ett_smbsign);
     auto gen = [](proto_item *item) { proto_item_set_generated(item); };
@@ -138,10 +139,8 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
                 ? proto_tree_add_uint64_format_value(st, hf_session_id, tvb, 0, 0, v.id,
                                                      "0x%04x (UID)", static_cast<unsigned>(v.id))
                 : proto_tree_add_uint64(st, hf_session_id, tvb, 0, 0, v.id));
-    gen(proto_tree_add_string(st, hf_dialect, tvb, 0, 0, to_string(v.dialect).data()));
-    proto_item *server_item =
-        proto_tree_add_uint(st, hf_server_policy, tvb, 0, 0, static_cast<guint32>(v.server));
-    gen(server_item);
+    add_word(st, hf_dialect, tvb, to_string(v.dialect));
+    proto_item *server_item = add_word(st, hf_server_policy, tvb, to_string(v.server));
     auto add_hint = [&](const Hint &h, int hf_gpo, int hf_registry) {
         if (h.group_policy.empty())
             return;
@@ -149,7 +148,7 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
         gen(proto_tree_add_string(st, hf_registry, tvb, 0, 0, h.registry.data()));
     };
     add_hint(server_hint(v.server, v.family), hf_server_hint, hf_server_registry);
-    gen(proto_tree_add_uint(st, hf_client_policy, tvb, 0, 0, static_cast<guint32>(v.client)));
+    add_word(st, hf_client_policy, tvb, to_string(v.client));
     add_hint(client_hint(v.client, v.family), hf_client_hint, hf_client_registry);
     if (v.client_inferred)
         gen(proto_tree_add_boolean(st, hf_client_policy_inferred, tvb, 0, 0, TRUE));
@@ -159,29 +158,22 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
         gen(proto_tree_add_boolean(st, hf_anonymous, tvb, 0, 0, TRUE));
     if (v.mid_capture)
         gen(proto_tree_add_boolean(st, hf_mid_capture, tvb, 0, 0, TRUE));
-    proto_item *verdict_item =
-        proto_tree_add_uint(st, hf_verdict, tvb, 0, 0, static_cast<guint32>(v.verdict));
-    gen(verdict_item);
+    proto_item *verdict_item = add_word(st, hf_verdict, tvb, to_string(v.verdict));
     if (!v.verdict_reason.empty()) // the core's reasons are NUL-terminated literals
         gen(proto_tree_add_string(st, hf_verdict_reason, tvb, 0, 0, v.verdict_reason.data()));
     // SMB2/3 negotiates its algorithm; SMB1's MD5 MAC is only worth naming when in use.
     if (v.signing_algorithm != smb2::SigningAlgorithm::Unknown &&
         (v.family == Family::Smb2 || v.verdict == Verdict::Signed))
-        gen(proto_tree_add_string(st, hf_signing_algorithm, tvb, 0, 0,
-                                  to_string(v.signing_algorithm).data()));
+        add_word(st, hf_signing_algorithm, tvb, to_string(v.signing_algorithm));
     if (v.cipher != smb2::Cipher::None)
-        gen(proto_tree_add_string(st, hf_cipher, tvb, 0, 0, to_string(v.cipher).data()));
+        add_word(st, hf_cipher, tvb, to_string(v.cipher));
     gen(proto_tree_add_uint(st, hf_counted, tvb, 0, 0, v.counted));
     gen(proto_tree_add_uint(st, hf_counted_signed, tvb, 0, 0, v.counted_signed));
-    proto_item *predicted_item =
-        proto_tree_add_uint(st, hf_predicted, tvb, 0, 0, static_cast<guint32>(v.predicted));
-    gen(predicted_item);
+    proto_item *predicted_item = add_word(st, hf_predicted, tvb, to_string(v.predicted));
     const auto error_text = client_error_text(v.predicted);
     if (!error_text.empty())
         gen(proto_tree_add_string(st, hf_client_error, tvb, 0, 0, error_text.data()));
-    proto_item *observed_item =
-        proto_tree_add_uint(st, hf_observed, tvb, 0, 0, static_cast<guint32>(v.observed));
-    gen(observed_item);
+    proto_item *observed_item = add_word(st, hf_observed, tvb, to_string(v.observed));
     if (v.consistent)
         gen(proto_tree_add_boolean(st, hf_consistent, tvb, 0, 0, *v.consistent));
     if (const auto fix = fix_hint(v.predicted, v.observed, v.guest || v.anonymous, v.family); !fix.empty())
@@ -269,12 +261,10 @@ void register_protocol() {
          {"Dialect", "smbsign.dialect", FT_STRING, BASE_NONE, nullptr, 0,
           "Negotiated SMB dialect", HFILL}},
         {&hf_server_policy,
-         {"Server signing policy", "smbsign.server.policy", FT_UINT8, BASE_DEC,
-          VALS(policy_names.vals.data()), 0,
+         {"Server signing policy", "smbsign.server.policy", FT_STRING, BASE_NONE, nullptr, 0,
           "From the NEGOTIATE response SecurityMode", HFILL}},
         {&hf_client_policy,
-         {"Client signing policy", "smbsign.client.policy", FT_UINT8, BASE_DEC,
-          VALS(policy_names.vals.data()), 0,
+         {"Client signing policy", "smbsign.client.policy", FT_STRING, BASE_NONE, nullptr, 0,
           "SMB1: SESSION_SETUP_ANDX request Flags2; SMB2: NEGOTIATE request SecurityMode",
           HFILL}},
         {&hf_server_hint,
@@ -308,7 +298,7 @@ void register_protocol() {
          {"Started before the capture", "smbsign.mid_capture", FT_BOOLEAN, BASE_NONE, nullptr, 0,
           "No SESSION_SETUP of this session was captured", HFILL}},
         {&hf_verdict,
-         {"Verdict", "smbsign.verdict", FT_UINT8, BASE_DEC, VALS(verdict_names.vals.data()), 0,
+         {"Verdict", "smbsign.verdict", FT_STRING, BASE_NONE, nullptr, 0,
           "What the session's own messages show", HFILL}},
         {&hf_verdict_reason,
          {"Reason", "smbsign.verdict.reason", FT_STRING, BASE_NONE, nullptr, 0, nullptr, HFILL}},
@@ -324,16 +314,14 @@ void register_protocol() {
          {"Signed counted messages", "smbsign.counted_signed", FT_UINT32, BASE_DEC, nullptr, 0,
           nullptr, HFILL}},
         {&hf_predicted,
-         {"Predicted outcome", "smbsign.outcome.predicted", FT_UINT8, BASE_DEC,
-          VALS(predicted_names.vals.data()), 0,
+         {"Predicted outcome", "smbsign.outcome.predicted", FT_STRING, BASE_NONE, nullptr, 0,
           "KB887429 / MS-SMB 3.2.4.2.4 for SMB1; the SMB2/3 'required on either side' rule",
           HFILL}},
         {&hf_client_error,
          {"Windows client error", "smbsign.outcome.client_error", FT_STRING, BASE_NONE, nullptr,
           0, "What a Windows client reports for the predicted failure", HFILL}},
         {&hf_observed,
-         {"Observed outcome", "smbsign.outcome.observed", FT_UINT8, BASE_DEC,
-          VALS(observed_names.vals.data()), 0, nullptr, HFILL}},
+         {"Observed outcome", "smbsign.outcome.observed", FT_STRING, BASE_NONE, nullptr, 0, nullptr, HFILL}},
         {&hf_consistent,
          {"Consistent with prediction", "smbsign.outcome.consistent", FT_BOOLEAN, BASE_NONE,
           nullptr, 0, "Absent when it cannot be judged", HFILL}},

@@ -15,6 +15,10 @@ Modes
                       lists the share and reads a file as far as the server lets it.
   smb2-nosign         SMB2/3 client that advertises SecurityMode 0x01 and then does
                       not sign anything, even when the server requires signing.
+  smb1-relogon        Three SMB1 logons on one connection, each listing the share: the
+                      second with UID 0 (a new logon, not a re-authentication) while the
+                      first session is still live, the third after a LOGOFF. Meant for
+                      smbsign_server.py, which gives every logon UID 10.
 """
 import argparse
 import sys
@@ -134,21 +138,45 @@ def mode_smb2_nosign(a):
     return 0
 
 
+def mode_smb1_relogon(a):
+    s = smb1_connect(a, 0)
+    say('server SecurityMode 0x%02x' % s._dialects_parameters['SecurityMode'])
+
+    def logon_and_list(user, password):
+        s.login(user, password, domain='SMBSIGN')
+        say('logon as %r: UID %d' % (user, s.get_uid()))
+        tid = s.tree_connect_andx('\\\\%s\\%s' % (a.server_name, a.share))
+        for f in s.list_path(a.share, '*'):
+            say('  %s' % f.get_longname())
+        s.disconnect_tree(tid)
+
+    logon_and_list(a.user, a.password)
+    s.set_uid(0)  # a new logon, not a re-authentication of the live session
+    logon_and_list(a.user2, a.password)
+    s.logoff()    # ends the second session; impacket forgets its UID
+    logon_and_list(a.user, a.password)
+    s.logoff()
+    s.close_session()
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--mode', required=True, choices=['smb1-require-close', 'smb1-nosign', 'smb2-nosign'])
+    p.add_argument('--mode', required=True, choices=['smb1-require-close', 'smb1-nosign', 'smb2-nosign', 'smb1-relogon'])
     p.add_argument('--server', required=True, help='server IP address')
     p.add_argument('--server-name', default='SMBSIGN-SRV', help='server NetBIOS name')
     p.add_argument('--name', default='SMBSIGN-CLI', help='client NetBIOS name (my_name)')
     p.add_argument('--port', type=int, default=445)
     p.add_argument('--user', default='smbsign')
     p.add_argument('--password', default='')
+    p.add_argument('--user2', default='smbsign2', help='second user (smb1-relogon)')
     p.add_argument('--share', default='data')
     p.add_argument('--dialect', default='2.0.2', choices=sorted(DIALECTS))
     a = p.parse_args()
     fn = {'smb1-require-close': mode_smb1_require_close,
           'smb1-nosign': mode_smb1_nosign,
-          'smb2-nosign': mode_smb2_nosign}[a.mode]
+          'smb2-nosign': mode_smb2_nosign,
+          'smb1-relogon': mode_smb1_relogon}[a.mode]
     return fn(a)
 
 

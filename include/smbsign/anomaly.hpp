@@ -17,6 +17,7 @@ enum class Anomaly : std::uint8_t {
     ConnectionLimit,           // too many connections tracked: this one is not analysed
     SessionLimit,              // too many sessions: this one is not analysed
     PendingLimit,              // too many outstanding requests remembered on one connection
+    ReusedSessionId,           // the server gave a new logon the id of a live session
     Count
 };
 
@@ -50,6 +51,8 @@ constexpr std::string_view short_name(Anomaly a) noexcept {
         return "session_limit";
     case Anomaly::PendingLimit:
         return "pending_limit";
+    case Anomaly::ReusedSessionId:
+        return "reused_session_id";
     case Anomaly::Count:
         break;
     }
@@ -79,6 +82,9 @@ constexpr std::string_view describe(Anomaly a) noexcept {
         return "Session limit reached: this session is not analysed";
     case Anomaly::PendingLimit:
         return "Pending-request limit reached on this connection: a request was not remembered";
+    case Anomaly::ReusedSessionId:
+        return "Server reused the id of a live session for a new logon on this connection: the "
+               "new logon replaces that session and later messages with this id belong to it";
     case Anomaly::Count:
         break;
     }

@@ -33,6 +33,9 @@ struct MatrixFacts {
     Policy client = Policy::Unknown;
     Policy server = Policy::Unknown;
     bool guest_or_anonymous = false; // a granted guest or anonymous session
+    // SMB2/3: `client` was read from a SESSION_SETUP request (no NEGOTIATE request seen).
+    // There REQUIRED may be the server's: Windows sets it when the server requires signing.
+    bool client_from_session_setup = false;
 };
 
 // KB887429 table, client rows x server columns (MS-SMB 3.2.4.2.4).
@@ -63,27 +66,48 @@ constexpr Predicted predict_smb2(Policy client, Policy server) noexcept {
     return Predicted::Unsigned;
 }
 
-constexpr Predicted predict(const MatrixFacts &f) noexcept {
+// A granted guest or anonymous session has no key and runs unsigned whatever the server
+// requires; what can still stop it is the client's own requirement. Unknown where that
+// requirement is unknown and the known policies do not settle it.
+constexpr Predicted predict_keyless(const MatrixFacts &f) noexcept {
     switch (f.family) {
     case Family::Smb1: {
-        const Predicted p = predict_smb1(f.client, f.server);
-        // Guest and anonymous sessions have no key: they run unsigned, but a client
-        // that requires signing still leaves a server that cannot sign.
-        if (f.guest_or_anonymous && p != Predicted::Unknown &&
-            p != Predicted::BlockedAfterNegotiate)
-            return Predicted::Unsigned;
-        return p;
+        // KB887429: a client that requires signing leaves a server that has it disabled
+        // after NEGOTIATE; every other cell lets the session run.
+        if (f.client == Policy::Required && f.server == Policy::Disabled)
+            return Predicted::BlockedAfterNegotiate;
+        const bool client_not_required =
+            f.client == Policy::Disabled || f.client == Policy::Enabled;
+        const bool server_signs = f.server == Policy::Enabled || f.server == Policy::Required;
+        return client_not_required || server_signs ? Predicted::Unsigned : Predicted::Unknown;
     }
-    case Family::Smb2: {
-        if (f.guest_or_anonymous) {
-            if (f.client == Policy::Required)
-                return Predicted::SigningFailure;
-            if (f.client == Policy::Unknown)
-                return Predicted::Unknown;
-            return Predicted::Unsigned;
-        }
+    case Family::Smb2:
+        // Without the NEGOTIATE request the client's own policy is not in the capture: the
+        // SESSION_SETUP request's SecurityMode is what the client sends for this logon
+        // (Windows raises it to REQUIRED for a server that requires signing), so it only
+        // proves a requirement, and only against a server known not to require signing.
+        if (f.client_from_session_setup)
+            return f.client == Policy::Required &&
+                           (f.server == Policy::Disabled || f.server == Policy::Enabled)
+                       ? Predicted::SigningFailure
+                       : Predicted::Unknown;
+        if (f.client == Policy::Required)
+            return Predicted::SigningFailure;
+        return f.client == Policy::Unknown ? Predicted::Unknown : Predicted::Unsigned;
+    case Family::Unknown:
+        break;
+    }
+    return Predicted::Unknown;
+}
+
+constexpr Predicted predict(const MatrixFacts &f) noexcept {
+    if (f.guest_or_anonymous)
+        return predict_keyless(f);
+    switch (f.family) {
+    case Family::Smb1:
+        return predict_smb1(f.client, f.server);
+    case Family::Smb2:
         return predict_smb2(f.client, f.server);
-    }
     case Family::Unknown:
         break;
     }

@@ -1,7 +1,6 @@
 // The per-session tracker: feeds parsed SMB messages and TCP closes into
 // bounded per-connection and per-session state, and derives, on request, the
-// facts the plugin shows. Meaning of every derived value: SMB-SIGNING.md,
-// "Definitions smbsign uses".
+// facts the plugin shows. Meaning of every derived value: doc/DEFINITIONS.md.
 #pragma once
 
 #include "smbsign/anomaly.hpp"
@@ -310,6 +309,7 @@ private:
         std::uint32_t first_signed_frame = kNoFrame;
         std::uint32_t first_unsigned_frame = kNoFrame;
         std::uint32_t client_policy_frame = kNoFrame;
+        std::uint32_t replaced_frame = kNoFrame; // a new logon took over this session's id
         std::uint32_t counted_requests = 0;
         std::uint32_t counted_responses = 0;
         std::uint32_t signed_requests = 0;
@@ -321,11 +321,13 @@ private:
         SetupState setup = SetupState::None;
         bool id_known = false;
         bool setup_request_seen = false;
+        bool logged_off = false; // a LOGOFF of this session was answered with success
         bool smb1_setup_flags2_seen = false;
         bool smb2_setup_security_mode_seen = false;
         bool client_inferred_required = false;
         bool guest = false;
         bool anonymous = false;
+        bool smb2_null = false; // SESSION_SETUP response SessionFlags IS_NULL
         bool mid_capture = false;
         bool tree_connect_answered = false;
         bool malformed = false;
@@ -333,8 +335,9 @@ private:
 
     // A request whose response cannot be told apart by its own bytes.
     enum class PendingKind : std::uint8_t {
-        DfsReferral,  // SMB1 Trans2 GET_DFS_REFERRAL (the response lacks the subcommand)
-        ExcludedIoctl // SMB2 IOCTL not counted (an error response lacks the CtlCode)
+        DfsReferral,   // SMB1 Trans2 GET_DFS_REFERRAL (the response lacks the subcommand)
+        ExcludedIoctl, // SMB2 IOCTL not counted (an error response lacks the CtlCode)
+        Logoff         // LOGOFF (an impacket server answers with id 0)
     };
     struct Pending {
         std::uint64_t key = 0; // SMB1: MID | PID << 16; SMB2: MessageId
@@ -392,12 +395,16 @@ private:
     void header_error(Msg &m, ParseError e) noexcept;
     void body_error(Msg &m, ParseError e) noexcept;
     std::pair<Policy, bool> client_policy(const Session &s, const Connection &c) const noexcept;
+    bool keyless(const Session &s, const Connection &c, Family family) const noexcept;
     void set_server_policy(Msg &m, Policy p) noexcept;
     void count(Session &s, std::uint32_t frame, bool response, bool is_signed) noexcept;
     void tree_connect_answered(Session &s, std::uint32_t frame, bool denied) noexcept;
     void note(std::uint32_t frame, std::uint32_t session, AnomalySet anomalies) noexcept;
     void remember(Msg &m, std::uint64_t key, PendingKind kind) noexcept;
     bool answered(Connection &c, std::uint64_t key, PendingKind kind) noexcept;
+    std::optional<std::uint32_t> take_pending(Connection &c, std::uint64_t key,
+                                              PendingKind kind) noexcept;
+    void logoff_answered(Connection &c, std::uint64_t key, bool success) noexcept;
     void finish(Msg &m, bool is_request, bool is_signed) noexcept;
 
     void smb1_message(Msg &m, Bytes data) noexcept;
@@ -467,15 +474,30 @@ inline void Tracker::remember(Msg &m, std::uint64_t key, PendingKind kind) noexc
     }
 }
 
-// Whether `key` was remembered as `kind`; forgets it.
-inline bool Tracker::answered(Connection &c, std::uint64_t key, PendingKind kind) noexcept {
+// The session of the request remembered under `key` as `kind`, if one was; forgets it.
+inline std::optional<std::uint32_t> Tracker::take_pending(Connection &c, std::uint64_t key,
+                                                          PendingKind kind) noexcept {
     auto it = std::find_if(c.pending.begin(), c.pending.end(), [&](const Pending &p) {
         return p.key == key && p.kind == kind;
     });
     if (it == c.pending.end())
-        return false;
+        return std::nullopt;
+    const std::uint32_t session = it->session;
     c.pending.erase(it);
-    return true;
+    return session;
+}
+
+// Whether `key` was remembered as `kind`; forgets it.
+inline bool Tracker::answered(Connection &c, std::uint64_t key, PendingKind kind) noexcept {
+    return take_pending(c, key, kind).has_value();
+}
+
+// A LOGOFF response: the session its request named has ended, whatever id the response
+// carries.
+inline void Tracker::logoff_answered(Connection &c, std::uint64_t key, bool success) noexcept {
+    const auto s = take_pending(c, key, PendingKind::Logoff);
+    if (success && s && *s < sessions_.size())
+        sessions_[*s].logged_off = true;
 }
 
 inline void Tracker::learn_direction(Msg &m, bool is_response) noexcept {
@@ -510,9 +532,11 @@ inline std::uint32_t Tracker::new_session(Msg &m, std::uint64_t id, bool id_know
     return index;
 }
 
+// The session that holds `id` now: one whose id a new logon took over holds it no more.
 inline std::uint32_t Tracker::find_session(const Connection &c, std::uint64_t id) const noexcept {
     for (auto idx : c.sessions)
-        if (sessions_[idx].id_known && sessions_[idx].id == id)
+        if (sessions_[idx].id_known && sessions_[idx].id == id &&
+            sessions_[idx].replaced_frame == kNoFrame)
             return idx;
     return kNoSession;
 }
@@ -530,8 +554,22 @@ inline std::uint32_t Tracker::pending_session(Msg &m) noexcept {
 inline std::uint32_t Tracker::setup_response_session(Msg &m, std::uint64_t id,
                                                      bool assigns) noexcept {
     if (id != 0 || assigns) {
-        if (auto s = find_session(*m.conn, id); s != kNoSession)
-            return s;
+        if (auto s = find_session(*m.conn, id); s != kNoSession) {
+            // The answer to a new logon (SESSION_SETUP with id 0: MS-SMB2 3.3.5.5.1,
+            // MS-CIFS 3.3.5.3) names the id of a session whose own logon is over: the
+            // server has put the new logon under that id. The new logon is a session of
+            // its own and replaces the old one, whose frames stay its own. (UID 0 of an
+            // SMB1 share-level server names no user session: nothing to replace.)
+            Session &old = sessions_[s];
+            const bool logon_over = old.setup == SetupState::Succeeded ||
+                                    old.setup == SetupState::Failed || old.mid_capture;
+            const std::uint32_t p = m.conn->pending_session;
+            if (id == 0 || p == kNoSession || p != m.conn->last_setup_session || !logon_over)
+                return s;
+            old.replaced_frame = m.frame;
+            if ((old.setup == SetupState::Succeeded || old.mid_capture) && !old.logged_off)
+                m.anomalies |= bit(Anomaly::ReusedSessionId);
+        }
     } else if (m.conn->last_setup_session != kNoSession) {
         return m.conn->last_setup_session; // a refusal that names no id answers the last request
     }
@@ -660,6 +698,8 @@ inline void Tracker::on_tcp_close(std::uint32_t conn_id, std::uint8_t side,
     try {
         for (auto idx : c.sessions) {
             Session &s = sessions_[idx];
+            if (s.replaced_frame != kNoFrame)
+                continue; // it ended when a new logon took its id
             bool decided = false;
             if (!c.setup_request_seen && c.negotiate_response_seen) {
                 // KB887429: a client that requires signing closes after a NEGOTIATE
@@ -720,6 +760,9 @@ inline void Tracker::smb1_message(Msg &m, Bytes data) noexcept {
         finish(m, !h.is_reply(), h.has_signature());
         return;
     }
+    const std::uint64_t key = h.mid | static_cast<std::uint64_t>(h.pid) << 16;
+    if (h.command == smb1::kCmdLogoffAndX && h.is_reply())
+        logoff_answered(c, key, h.success());
     m.session = session_for(m, h.uid);
     c.last_is_negotiate_response = false;
     if (m.session == kNoSession) {
@@ -732,9 +775,10 @@ inline void Tracker::smb1_message(Msg &m, Bytes data) noexcept {
         s.signing_failure_frame = m.frame;
     if (h.is_reply() && (h.command == smb1::kCmdTreeConnectAndX || h.command == smb1::kCmdTreeConnect))
         tree_connect_answered(s, m.frame, h.access_denied());
+    if (h.command == smb1::kCmdLogoffAndX && !h.is_reply())
+        remember(m, key, PendingKind::Logoff);
     if (h.command == smb1::kCmdTransaction2) {
         // Trans2 GET_DFS_REFERRAL: the response does not repeat the subcommand.
-        const std::uint64_t key = h.mid | static_cast<std::uint64_t>(h.pid) << 16;
         if (!h.is_reply()) {
             std::uint16_t sub = 0;
             if (chain_ok && smb1::trans2_subcommand(chain.blocks[0], sub) &&
@@ -902,6 +946,8 @@ inline void Tracker::smb2_message(Msg &m, const smb2::Header &h, Bytes msg) noex
         finish(m, !h.is_response(), h.is_signed());
         return;
     }
+    if (h.command == smb2::kCmdLogoff && h.is_response() && !h.is_interim())
+        logoff_answered(c, h.message_id, h.status == smb2::kStatusSuccess);
     m.session = session_for(m, h.session_id);
     if (m.session == kNoSession) {
         finish(m, !h.is_response(), h.is_signed());
@@ -936,6 +982,10 @@ inline void Tracker::smb2_message(Msg &m, const smb2::Header &h, Bytes msg) noex
         }
         break;
     }
+    case smb2::kCmdLogoff:
+        if (!h.is_response())
+            remember(m, h.message_id, PendingKind::Logoff);
+        break;
     case smb2::kCmdCancel:
     case smb2::kCmdOplockBreak:
         counts = false;
@@ -1072,7 +1122,8 @@ inline void Tracker::smb2_session_setup(Msg &m, const smb2::Header &h, Bytes msg
     s.setup_frame = m.frame;
     s.auth_failed_frame = kNoFrame;
     s.guest = (flags & smb2::kSessionIsGuest) != 0;
-    if (flags & smb2::kSessionIsNull)
+    s.smb2_null = (flags & smb2::kSessionIsNull) != 0;
+    if (s.smb2_null)
         s.anonymous = true;
 }
 
@@ -1102,7 +1153,7 @@ inline void Tracker::smb2_transform(Msg &m, Bytes data) noexcept {
 
 // --- Derived view -------------------------------------------------------------
 
-// Client policy (SMB-SIGNING.md, "Definitions"), and whether it is only inferred.
+// Client policy (doc/DEFINITIONS.md, "Policies"), and whether it is only inferred.
 inline std::pair<Policy, bool> Tracker::client_policy(const Session &s,
                                                       const Connection &c) const noexcept {
     switch (c.family != Family::Unknown ? c.family : s.family) {
@@ -1127,6 +1178,31 @@ inline std::pair<Policy, bool> Tracker::client_policy(const Session &s,
         break;
     }
     return {Policy::Unknown, false};
+}
+
+// A granted session that has no session key and so cannot sign.
+// SMB1 (MS-CIFS 3.2.5.3): a guest or anonymous grant never activates signing; but SMB1
+// signs per connection, so once an earlier authenticated session of the connection has
+// signed, the connection's key goes on signing every message and a later grant proves
+// nothing.
+// SMB2/3 (MS-SMB2 3.2.5.3): the server's IS_GUEST or IS_NULL flag. An anonymous NTLM
+// grant without IS_NULL may still sign: Windows Server 2019 does.
+inline bool Tracker::keyless(const Session &s, const Connection &c, Family family) const noexcept {
+    if (s.setup != SetupState::Succeeded)
+        return false;
+    if (family == Family::Smb2)
+        return s.guest || s.smb2_null;
+    if (family != Family::Smb1 || !(s.guest || s.anonymous))
+        return false;
+    if (c.server_policy == Policy::Disabled) // signing never negotiated on this connection
+        return true;
+    for (const std::uint32_t other : c.sessions) {
+        const Session &o = sessions_[other];
+        if (&o != &s && !o.guest && !o.anonymous && o.setup == SetupState::Succeeded &&
+            o.first_signed_frame != kNoFrame && o.first_signed_frame < s.setup_frame)
+            return false;
+    }
+    return true;
 }
 
 inline SessionView Tracker::view(std::uint32_t index) const noexcept {
@@ -1178,7 +1254,12 @@ inline SessionView Tracker::view(std::uint32_t index) const noexcept {
         v.verdict = Verdict::Encrypted;
         v.verdict_reason = "messages after SESSION_SETUP travel in SMB3 transform headers";
     } else if (v.counted == 0) {
-        v.verdict_reason = "no message after the final SESSION_SETUP seen yet";
+        if (keyless(s, c, v.family)) {
+            v.verdict = Verdict::Unsigned;
+            v.verdict_reason = "guest/anonymous session: no session key, it cannot sign";
+        } else {
+            v.verdict_reason = "no message after the final SESSION_SETUP seen yet";
+        }
     } else if (v.family == Family::Smb2) {
         v.verdict = signed_count == counted ? Verdict::Signed : Verdict::Unsigned;
         if (v.verdict == Verdict::Signed)
@@ -1218,6 +1299,7 @@ inline SessionView Tracker::view(std::uint32_t index) const noexcept {
     f.client = v.client;
     f.server = v.server;
     f.guest_or_anonymous = s.setup == SetupState::Succeeded && (s.guest || s.anonymous);
+    f.client_from_session_setup = v.family == Family::Smb2 && !c.smb2_client_security_mode_seen;
     v.predicted = predict(f);
     v.prediction_frame = std::max({v.negotiate_frame,
                                    c.smb2_client_security_mode_seen ? c.client_policy_frame

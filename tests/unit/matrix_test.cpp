@@ -139,6 +139,62 @@ INSTANTIATE_TEST_SUITE_P(
                       Cell{Family::Smb2, U, R, true, Predicted::Unknown}),
     cell_name);
 
+// Guest/anonymous with a policy unknown (a capture without NEGOTIATE or without the
+// SESSION_SETUP request): only the client's requirement matters, so SMB2/3 cannot be
+// predicted without it whatever the server says; SMB1 can whenever the known side
+// rules out the one blocking cell (client required, server disabled).
+INSTANTIATE_TEST_SUITE_P(GuestOrAnonymousUnknownPolicy, Matrix,
+                         ::testing::Values(Cell{Family::Smb1, U, D, true, Predicted::Unknown},
+                                           Cell{Family::Smb1, U, E, true, Predicted::Unsigned},
+                                           Cell{Family::Smb1, U, R, true, Predicted::Unsigned},
+                                           Cell{Family::Smb1, D, U, true, Predicted::Unsigned},
+                                           Cell{Family::Smb1, E, U, true, Predicted::Unsigned},
+                                           Cell{Family::Smb1, R, U, true, Predicted::Unknown},
+                                           Cell{Family::Smb1, U, U, true, Predicted::Unknown},
+                                           Cell{Family::Smb2, U, D, true, Predicted::Unknown},
+                                           Cell{Family::Smb2, U, E, true, Predicted::Unknown},
+                                           Cell{Family::Smb2, U, U, true, Predicted::Unknown},
+                                           Cell{Family::Smb2, D, U, true, Predicted::Unsigned},
+                                           Cell{Family::Unknown, R, D, true, Predicted::Unknown}),
+                         cell_name);
+
+// SMB2/3 client policy read from a SESSION_SETUP request (no NEGOTIATE request seen):
+// REQUIRED there is also what Windows sends when the server requires signing
+// (smb21-dc-sec03-signed-net-user: NEGOTIATE 0x01, SESSION_SETUP 0x02), so for a
+// guest/anonymous grant it proves the client's requirement only against a server
+// known not to require signing, and its absence proves nothing about the policy. Sessions with a key are unaffected: either side
+// requiring means signed.
+TEST(MatrixSetupPolicy, GuestOrAnonymousNeedsTheClientsOwnRequirement) {
+    MatrixFacts f;
+    f.family = Family::Smb2;
+    f.guest_or_anonymous = true;
+    f.client_from_session_setup = true;
+    f.client = R;
+    for (Policy server : {U, R}) {
+        f.server = server;
+        EXPECT_EQ(predict(f), Predicted::Unknown) << to_string(server);
+    }
+    for (Policy server : {D, E}) {
+        f.server = server;
+        EXPECT_EQ(predict(f), Predicted::SigningFailure) << to_string(server);
+    }
+    f.client = E; // REQUIRED absent: what this logon asked for, not the client's policy
+    for (Policy server : {U, D, E, R}) {
+        f.server = server;
+        EXPECT_EQ(predict(f), Predicted::Unknown) << to_string(server);
+    }
+
+    f.guest_or_anonymous = false;
+    f.client = R;
+    f.server = E;
+    EXPECT_EQ(predict(f), Predicted::Signed);
+    f.server = U;
+    EXPECT_EQ(predict(f), Predicted::Unknown);
+    f.client_from_session_setup = false; // from NEGOTIATE: the client's own
+    f.guest_or_anonymous = true;
+    EXPECT_EQ(predict(f), Predicted::SigningFailure);
+}
+
 // --- consistent() -------------------------------------------------------------------------
 
 struct ConsistencyCase {

@@ -18,6 +18,7 @@
 
 #if __has_include("../fuzz/harness.hpp")
 #include "../fuzz/harness.hpp"
+#include "../fuzz/verify_harness.hpp"
 #define SMBSIGN_HAVE_FUZZ_HARNESS 1
 #endif
 
@@ -218,6 +219,7 @@ TEST_P(Regressions, ReplaysWithoutCrashing) {
     SCOPED_TRACE(GetParam() + " (" + std::to_string(in.size()) + " bytes)");
 #ifdef SMBSIGN_HAVE_FUZZ_HARNESS
     fuzz::run_all(in.data(), in.size()); // traps on a broken invariant
+    fuzz::run_verify(in.data(), in.size());
 #endif
     Tracker t;
     replay(t, span(in));

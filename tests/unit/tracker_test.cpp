@@ -1,7 +1,6 @@
 // Scenario tests for smbsign::Tracker: message sequences built with the small
 // builders below (and two real sequences from the public captures) are fed through
-// on_pdu / on_tcp_close, and each SessionView is checked against SMB-SIGNING.md,
-// "Definitions smbsign uses".
+// on_pdu / on_tcp_close, and each SessionView is checked against doc/DEFINITIONS.md.
 #include "smbsign/tracker.hpp"
 
 #include "smb_vectors.hpp"
@@ -935,6 +934,33 @@ TEST(TrackerSmb2, AnonymousAuthenticateIsAnonymous) {
     EXPECT_FALSE(v.guest);
 }
 
+// IS_NULL and IS_GUEST sessions have no session key (MS-SMB2 3.2.5.3): unsigned even with
+// nothing counted. An anonymous NTLM grant without IS_NULL may sign (Windows Server 2019
+// signs such SMB 3.0 sessions), so with nothing counted its verdict stays unknown.
+TEST(TrackerSmb2, NullOrGuestGrantWithNothingCountedIsUnsigned) {
+    for (const std::uint16_t flags : {smb2::kSessionIsNull, smb2::kSessionIsGuest}) {
+        Capture cap;
+        const auto setup =
+            smb2_connect(cap, kConn, {.session_flags = flags, .sign_final = false});
+        const SessionView v = cap.view_at(setup);
+        EXPECT_EQ(v.counted, 0u);
+        EXPECT_EQ(v.verdict, Verdict::Unsigned) << "SessionFlags " << flags;
+    }
+}
+
+TEST(TrackerSmb2, AnonymousNtlmGrantWithoutIsNullAndNothingCountedIsUnknown) {
+    Capture cap;
+    cap.pdu(kConn, kClient, smb2_negotiate_request(kEnabled));
+    cap.pdu(kConn, kServer, smb2_negotiate_response(kRequired));
+    cap.pdu(kConn, kClient, smb2_setup_request(0, kEnabled));
+    cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusMoreProcessingRequired));
+    cap.pdu(kConn, kClient, smb2_setup_request(kSessionA, kEnabled, ntlm_authenticate("")));
+    const auto ok = cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess));
+    const SessionView v = cap.view_at(ok);
+    EXPECT_TRUE(v.anonymous);
+    EXPECT_EQ(v.verdict, Verdict::Unknown);
+}
+
 TEST(TrackerSmb2, ServerClosesAfterUnansweredUnsignedRequestWhileServerRequires) {
     Capture cap;
     const auto setup = smb2_connect(cap, kConn, {.server_mode = kRequired});
@@ -1733,6 +1759,64 @@ TEST(TrackerSmb1, GuestFromSessionSetupAction) {
     EXPECT_EQ(v.predicted, Predicted::Unsigned);
 }
 
+// A granted guest or anonymous SMB1 session has no session key (MS-CIFS 3.2.5.3): it is
+// unsigned even when it sends nothing that counts, as a scanner's null session often does.
+TEST(TrackerSmb1, AnonymousGrantWithNothingCountedIsUnsigned) {
+    Capture cap;
+    const auto setup = smb1_connect(
+        cap, kConn,
+        {.server_mode = kSmb1SecModeRequired, .blob = Buf{}, .setup_response_sig = kNoSig});
+    cap.close(kConn, kClient);
+    const SessionView v = cap.view_at(setup);
+    EXPECT_TRUE(v.anonymous);
+    EXPECT_EQ(v.counted, 0u);
+    EXPECT_EQ(v.verdict, Verdict::Unsigned);
+    EXPECT_EQ(v.verdict_reason, "guest/anonymous session: no session key, it cannot sign");
+    EXPECT_EQ(v.predicted, Predicted::Unsigned);
+}
+
+TEST(TrackerSmb1, GuestGrantWithNothingCountedIsUnsigned) {
+    Capture cap;
+    const auto setup = smb1_connect(
+        cap, kConn, {.server_mode = kSmb1SecModeEnabled, .action = smb1::kSetupActionGuest});
+    const SessionView v = cap.view_at(setup);
+    EXPECT_TRUE(v.guest);
+    EXPECT_EQ(v.verdict, Verdict::Unsigned);
+}
+
+TEST(TrackerSmb1, AnonymousGrantAfterAnUnsignedSessionOnTheConnectionIsUnsigned) {
+    Capture cap;
+    smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeEnabled});
+    smb1_traffic(cap, kConn, kNoSig, kNoSig, 1);
+    cap.pdu(kConn, kClient, smb1_setup_request(kFlags2Enabled, 0, Buf{}));
+    const auto setup = cap.pdu(kConn, kServer, smb1_setup_response(0x0900, smb1::kStatusSuccess));
+    EXPECT_TRUE(cap.view_at(setup).anonymous);
+    EXPECT_EQ(cap.view_at(setup).verdict, Verdict::Unsigned);
+}
+
+TEST(TrackerSmb1, AuthenticatedGrantWithNothingCountedIsUnknown) {
+    Capture cap;
+    const auto setup = smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeRequired});
+    EXPECT_EQ(cap.view_at(setup).verdict, Verdict::Unknown);
+}
+
+// SMB1 signs per connection: after an authenticated session has signed, the connection's
+// key signs every later message, a null session's too. Nothing counted proves nothing.
+TEST(TrackerSmb1, AnonymousGrantAfterASignedSessionOnTheConnectionIsUnknown) {
+    Capture cap;
+    const auto first = smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeRequired});
+    smb1_traffic(cap, kConn, kSmb1Signature, kSmb1Signature, 1);
+    cap.pdu(kConn, kClient, smb1_setup_request(kFlags2Enabled, 0, Buf{}, kSmb1Signature));
+    constexpr std::uint16_t kNullUid = 0x0900;
+    const auto setup = cap.pdu(
+        kConn, kServer, smb1_setup_response(kNullUid, smb1::kStatusSuccess, 0, kSmb1Signature));
+    const SessionView v = cap.view_at(setup);
+    ASSERT_NE(cap.session_at(setup), cap.session_at(first));
+    EXPECT_TRUE(v.anonymous);
+    EXPECT_EQ(v.verdict, Verdict::Unknown);
+    EXPECT_EQ(cap.view_at(first).verdict, Verdict::Signed);
+}
+
 TEST(TrackerSmb1, OplockBreaksAreNotCounted) {
     Capture cap;
     const auto setup = smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeRequired});
@@ -1789,6 +1873,269 @@ TEST(TrackerSmb1, NoCommonDialect) {
 }
 
 // ===========================================================================================
+// Guest and anonymous grants whose client policy is not (fully) known (issue 14, rule 1)
+// ===========================================================================================
+
+// A capture that starts after NEGOTIATE: a two-leg anonymous SESSION_SETUP whose
+// requests carry `mode`, granted with IS_NULL; then TREE_CONNECT and unsigned reads.
+// Returns the final SESSION_SETUP response's frame.
+std::uint32_t smb2_anonymous_without_negotiate(Capture &cap, std::uint8_t mode) {
+    cap.pdu(kConn, kClient, smb2_setup_request(0, mode));
+    cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusMoreProcessingRequired));
+    cap.pdu(kConn, kClient, smb2_setup_request(kSessionA, mode, ntlm_authenticate("")));
+    const auto ok = cap.pdu(
+        kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess, smb2::kSessionIsNull));
+    smb2_traffic(cap, kConn, kSessionA, false);
+    return ok;
+}
+
+TEST(TrackerKeylessGrant, Smb2RequiredInSessionSetupWithoutNegotiateIsNoPrediction) {
+    // REQUIRED in SESSION_SETUP may be the server's requirement echoed (Windows), so
+    // whether the client itself requires signing, which alone decides a keyless grant,
+    // is unknown: no signing-failure prediction, no inconsistency.
+    Capture cap;
+    const SessionView v = cap.view_at(smb2_anonymous_without_negotiate(cap, kRequiredOnly));
+    EXPECT_TRUE(v.anonymous);
+    EXPECT_EQ(v.client, Policy::Required);
+    EXPECT_EQ(v.server, Policy::Unknown);
+    EXPECT_EQ(v.verdict, Verdict::Unsigned);
+    EXPECT_EQ(v.observed, Observed::Established);
+    EXPECT_EQ(v.predicted, Predicted::Unknown);
+    EXPECT_EQ(v.consistent, std::nullopt);
+}
+
+TEST(TrackerKeylessGrant, Smb2EnabledInSessionSetupWithoutNegotiateIsNoPrediction) {
+    // The capture starts after NEGOTIATE: the client's policy is not in it (the
+    // SESSION_SETUP request shows what this logon asked for), and a client that requires
+    // signing fails a keyless grant, so nothing can be predicted.
+    Capture cap;
+    const SessionView v = cap.view_at(smb2_anonymous_without_negotiate(cap, kEnabled));
+    EXPECT_EQ(v.client, Policy::Enabled);
+    EXPECT_EQ(v.verdict, Verdict::Unsigned);
+    EXPECT_EQ(v.predicted, Predicted::Unknown);
+    EXPECT_EQ(v.consistent, std::nullopt);
+}
+
+TEST(TrackerKeylessGrant, Smb2GrantSeenFromItsResponseOnlyIsNoPrediction) {
+    Capture cap;
+    const auto ok =
+        cap.pdu(kConn, kServer,
+                smb2_setup_response(kSessionA, smb2::kStatusSuccess, smb2::kSessionIsGuest));
+    smb2_traffic(cap, kConn, kSessionA, false);
+    const SessionView v = cap.view_at(ok);
+    EXPECT_TRUE(v.guest);
+    EXPECT_EQ(v.client, Policy::Unknown);
+    EXPECT_EQ(v.predicted, Predicted::Unknown);
+    EXPECT_EQ(v.verdict, Verdict::Unsigned);
+}
+
+TEST(TrackerKeylessGrant, Smb2RequiredInSessionSetupIsTheClientsOwnWhenTheServerDoesNotRequire) {
+    Capture cap;
+    cap.pdu(kConn, kServer, smb2_negotiate_response(kEnabled)); // request not captured
+    cap.pdu(kConn, kClient, smb2_setup_request(0, kRequiredOnly));
+    const auto ok =
+        cap.pdu(kConn, kServer,
+                smb2_setup_response(kSessionA, smb2::kStatusSuccess, smb2::kSessionIsGuest));
+    EXPECT_EQ(cap.view_at(ok).predicted, Predicted::SigningFailure);
+}
+
+TEST(TrackerKeylessGrant, Smb2RequiredInSessionSetupAgainstARequiringServerIsNoPrediction) {
+    Capture cap;
+    cap.pdu(kConn, kServer, smb2_negotiate_response(kRequired)); // request not captured
+    cap.pdu(kConn, kClient, smb2_setup_request(0, kRequiredOnly));
+    const auto ok =
+        cap.pdu(kConn, kServer,
+                smb2_setup_response(kSessionA, smb2::kStatusSuccess, smb2::kSessionIsGuest));
+    cap.close(kConn, kClient);
+    const SessionView v = cap.view_at(ok);
+    EXPECT_EQ(v.predicted, Predicted::Unknown);
+    EXPECT_EQ(v.consistent, std::nullopt);
+}
+
+// SMB1 without NEGOTIATE: the anonymous SESSION_SETUP_ANDX request's Flags2 alone.
+SessionView smb1_anonymous_without_negotiate(std::uint16_t setup_flags2) {
+    Capture cap;
+    cap.pdu(kConn, kClient, smb1_setup_request(setup_flags2, 0, ntlm_authenticate("")));
+    const auto ok = cap.pdu(kConn, kServer, smb1_setup_response(kUid, smb1::kStatusSuccess));
+    smb1_traffic(cap, kConn, kNoSig, kNoSig);
+    return cap.view_at(ok);
+}
+
+TEST(TrackerKeylessGrant, Smb1ClientNotRequiringDecidesWithoutTheServer) {
+    // Only client-required/server-disabled stops an SMB1 keyless grant (KB887429).
+    const SessionView v = smb1_anonymous_without_negotiate(kFlags2Enabled);
+    EXPECT_TRUE(v.anonymous);
+    EXPECT_EQ(v.server, Policy::Unknown);
+    EXPECT_EQ(v.predicted, Predicted::Unsigned);
+    EXPECT_EQ(v.consistent, std::optional<bool>(true));
+}
+
+TEST(TrackerKeylessGrant, Smb1ClientRequiringNeedsTheServerPolicy) {
+    const SessionView v = smb1_anonymous_without_negotiate(kFlags2Required);
+    EXPECT_EQ(v.client, Policy::Required);
+    EXPECT_EQ(v.predicted, Predicted::Unknown);
+    EXPECT_EQ(v.consistent, std::nullopt);
+}
+
+// ===========================================================================================
+// A new logon given the id of a session of its connection (issue 14, rule 2)
+// ===========================================================================================
+
+Buf smb1_logoff(bool reply, std::uint16_t uid = kUid) {
+    return build(Smb1Msg{
+        .command = smb1::kCmdLogoffAndX, .reply = reply, .uid = uid, .words = andx_words(0)});
+}
+
+// A second logon on the connection as an impacket SMB1 server answers it: the request
+// with UID 0, each response with the UID it always gives (kUid). Returns the frames of
+// the first request, the first response and the final response.
+struct Relogon {
+    std::uint32_t request, first_response, final_response;
+};
+Relogon smb1_relogon(Capture &cap, const std::string &user) {
+    Relogon r{};
+    r.request = cap.pdu(kConn, kClient, smb1_setup_request(kFlags2Enabled, 0, {0x60, 0x00}));
+    r.first_response =
+        cap.pdu(kConn, kServer, smb1_setup_response(kUid, smb1::kStatusMoreProcessingRequired));
+    cap.pdu(kConn, kClient, smb1_setup_request(kFlags2Enabled, kUid, ntlm_authenticate(user)));
+    r.final_response = cap.pdu(kConn, kServer, smb1_setup_response(kUid, smb1::kStatusSuccess));
+    return r;
+}
+
+TEST(TrackerReusedId, Smb1NewLogonGivenTheUidOfALiveSessionReplacesIt) {
+    Capture cap;
+    const auto first_setup = smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeDisabled});
+    const auto first_traffic = smb1_traffic(cap, kConn, kNoSig, kNoSig);
+    const std::uint32_t old_session = cap.session_at(first_setup);
+
+    const Relogon r = smb1_relogon(cap, "bob");
+    const auto second_traffic = smb1_traffic(cap, kConn, kNoSig, kNoSig, 3);
+    const std::uint32_t new_session = cap.session_at(r.final_response);
+
+    // Every frame of the new logon, from its UID-0 request on, shows the new session.
+    EXPECT_NE(new_session, old_session);
+    EXPECT_EQ(cap.session_at(r.request), new_session);
+    EXPECT_EQ(cap.session_at(r.first_response), new_session);
+    EXPECT_EQ(cap.session_at(second_traffic), new_session);
+    EXPECT_EQ(cap.session_at(first_traffic), old_session);
+    EXPECT_EQ(cap.tracker.session_count(), 2u);
+    // The response that reused the id carries the anomaly, and only that one.
+    EXPECT_TRUE(has(cap.anomalies_at(r.first_response), Anomaly::ReusedSessionId));
+    EXPECT_FALSE(has(cap.anomalies_at(r.final_response), Anomaly::ReusedSessionId));
+    EXPECT_FALSE(has(cap.anomalies_at(first_setup), Anomaly::ReusedSessionId));
+
+    const SessionView n = cap.tracker.view(new_session);
+    EXPECT_EQ(n.id, kUid);
+    EXPECT_EQ(n.setup_frame, r.final_response);
+    EXPECT_EQ(n.observed, Observed::Established);
+    EXPECT_EQ(n.verdict, Verdict::Unsigned);
+    EXPECT_EQ(n.counted, 8u); // its own TREE_CONNECT and 3 CLOSE exchanges only
+    EXPECT_EQ(n.predicted, Predicted::Unsigned);
+
+    const SessionView o = cap.tracker.view(old_session);
+    EXPECT_EQ(o.setup_frame, first_setup);
+    EXPECT_EQ(o.observed, Observed::Established);
+    EXPECT_EQ(o.counted, 6u); // nothing of the new logon
+}
+
+TEST(TrackerReusedId, Smb1NewLogonAfterLogoffMayReuseTheUid) {
+    Capture cap;
+    const auto first_setup = smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeDisabled});
+    smb1_traffic(cap, kConn, kNoSig, kNoSig);
+    cap.pdu(kConn, kClient, smb1_logoff(false));
+    cap.pdu(kConn, kServer, smb1_logoff(true, 0)); // impacket answers with UID 0
+    const Relogon r = smb1_relogon(cap, "bob");
+    EXPECT_NE(cap.session_at(r.final_response), cap.session_at(first_setup));
+    EXPECT_EQ(cap.session_at(r.request), cap.session_at(r.final_response));
+    EXPECT_FALSE(has(cap.anomalies_at(r.first_response), Anomaly::ReusedSessionId));
+}
+
+TEST(TrackerReusedId, Smb1RefusedLogoffLeavesTheSessionLive) {
+    Capture cap;
+    smb1_connect(cap, kConn, {.server_mode = kSmb1SecModeDisabled});
+    cap.pdu(kConn, kClient, smb1_logoff(false));
+    cap.pdu(kConn, kServer,
+            build(Smb1Msg{.command = smb1::kCmdLogoffAndX,
+                          .reply = true,
+                          .status = kStatusLogonFailure,
+                          .uid = kUid}));
+    const Relogon r = smb1_relogon(cap, "bob");
+    EXPECT_TRUE(has(cap.anomalies_at(r.first_response), Anomaly::ReusedSessionId));
+}
+
+TEST(TrackerReusedId, Smb2NewLogonAfterLogoffMayReuseTheId) {
+    Capture cap;
+    const auto first_setup = smb2_connect(cap, kConn, {});
+    cap.pdu(kConn, kClient,
+            build({.command = smb2::kCmdLogoff, .session = kSessionA, .body = Buf{4, 0, 0, 0}}));
+    cap.pdu(kConn, kServer,
+            build({.command = smb2::kCmdLogoff,
+                   .response = true,
+                   .session = kSessionA,
+                   .body = Buf{4, 0, 0, 0}}));
+    cap.pdu(kConn, kClient, smb2_setup_request(0, kEnabled));
+    const auto reuse =
+        cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess));
+    EXPECT_NE(cap.session_at(reuse), cap.session_at(first_setup));
+    EXPECT_FALSE(has(cap.anomalies_at(reuse), Anomaly::ReusedSessionId));
+}
+
+TEST(TrackerReusedId, Smb1RetryAfterAFailedLogonIsANewSession) {
+    Capture cap;
+    cap.pdu(kConn, kClient, smb1_negotiate_request(kFlags2Base));
+    cap.pdu(kConn, kServer, smb1_negotiate_response(kSmb1SecModeDisabled));
+    cap.pdu(kConn, kClient, smb1_setup_request(kFlags2Enabled, 0, ntlm_authenticate("alice")));
+    const auto failed = cap.pdu(kConn, kServer, smb1_setup_response(kUid, kStatusLogonFailure));
+    const Relogon r = smb1_relogon(cap, "bob");
+    EXPECT_EQ(cap.view_at(failed).observed, Observed::AuthFailed);
+    EXPECT_EQ(cap.view_at(r.final_response).setup_frame, r.final_response);
+    EXPECT_NE(cap.session_at(failed), cap.session_at(r.final_response));
+    EXPECT_FALSE(has(cap.anomalies_at(r.first_response), Anomaly::ReusedSessionId));
+}
+
+TEST(TrackerReusedId, Smb2NewLogonGivenTheIdOfALiveSessionReplacesIt) {
+    Capture cap;
+    const auto first_setup = smb2_connect(cap, kConn, {.server_mode = kRequired});
+    smb2_traffic(cap, kConn, kSessionA, true);
+    const auto request = cap.pdu(kConn, kClient, smb2_setup_request(0, kEnabled));
+    const auto reuse =
+        cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess, 0, true));
+    const auto later = smb2_traffic(cap, kConn, kSessionA, false);
+    EXPECT_EQ(cap.session_at(request), cap.session_at(reuse));
+    EXPECT_EQ(cap.session_at(later), cap.session_at(reuse));
+    EXPECT_NE(cap.session_at(reuse), cap.session_at(first_setup));
+    EXPECT_TRUE(has(cap.anomalies_at(reuse), Anomaly::ReusedSessionId));
+    EXPECT_EQ(cap.view_at(first_setup).verdict, Verdict::Signed);
+    EXPECT_EQ(cap.view_at(reuse).verdict, Verdict::Unsigned);
+    EXPECT_EQ(cap.view_at(reuse).consistent, std::optional<bool>(false));
+}
+
+TEST(TrackerReusedId, ReplacedGuestSessionIsNotFailedByALaterClose) {
+    // A guest grant to a client that requires signing fails when the connection closes
+    // before a TREE_CONNECT is answered, but not once a new logon has taken its id.
+    Capture cap;
+    const auto guest = smb2_connect(
+        cap, kConn,
+        {.client_mode = kRequired, .session_flags = smb2::kSessionIsGuest, .sign_final = false});
+    cap.pdu(kConn, kClient, smb2_setup_request(0, kRequired));
+    const auto reuse =
+        cap.pdu(kConn, kServer, smb2_setup_response(kSessionA, smb2::kStatusSuccess, 0, true));
+    smb2_traffic(cap, kConn, kSessionA, true);
+    cap.close(kConn, kClient);
+    EXPECT_EQ(cap.view_at(guest).observed, Observed::Incomplete);
+    EXPECT_EQ(cap.view_at(reuse).observed, Observed::Established);
+}
+
+TEST(TrackerReusedId, SecondLegWithTheAssignedIdContinuesTheSameLogon) {
+    // The ordinary two-leg logon: the id the first response assigned is no reuse.
+    Capture cap;
+    const auto ok = smb2_connect(cap, kConn, {});
+    EXPECT_EQ(cap.tracker.session_count(), 1u);
+    for (std::uint32_t f = 1; f <= ok; ++f)
+        EXPECT_FALSE(has(cap.anomalies_at(f), Anomaly::ReusedSessionId)) << f;
+}
+
+// ===========================================================================================
 // Real sequences from the public captures
 // ===========================================================================================
 
@@ -1818,6 +2165,23 @@ TEST(TrackerReal, Win7Smb1AnonymousUnsigned) {
     EXPECT_EQ(v.outcome_frame, tree);
     EXPECT_EQ(v.consistent, std::optional<bool>(true));
     EXPECT_EQ(cap.tracker.session_count(), 1u);
+}
+
+// The same Windows 7 exchange up to the granted null session, then the client hangs up
+// without sending anything that counts (seen in scanner traffic).
+TEST(TrackerReal, Win7Smb1AnonymousGrantThenCloseIsUnsigned) {
+    Capture cap;
+    cap.pdu(kConn, kClient, vectors::kSmb1NegotiateRequestWin7);
+    cap.pdu(kConn, kServer, vectors::kSmb1NegotiateResponseSm03);
+    cap.pdu(kConn, kClient, vectors::kSmb1SetupRequestAnonymousWct13);
+    const auto setup = cap.pdu(kConn, kServer, vectors::kSmb1SetupResponseWin7);
+    cap.close(kConn, kClient);
+    const SessionView v = cap.view_at(setup);
+    EXPECT_TRUE(v.anonymous);
+    EXPECT_EQ(v.counted, 0u);
+    EXPECT_EQ(v.verdict, Verdict::Unsigned);
+    EXPECT_EQ(v.predicted, Predicted::Unsigned);
+    EXPECT_EQ(v.observed, Observed::Incomplete);
 }
 
 // smb311-client-sec03-requires-signing-samba.pcap frames 4-22.

@@ -1,0 +1,286 @@
+// NTLMv2 session keys from a password or an NT hash (MS-NLMP 3.3.2, 3.4.5.1, 3.1.5.1.2):
+// the two NTLMSSP messages that carry what the derivation needs (CHALLENGE: the server
+// challenge; AUTHENTICATE: user, domain, NTLMv2 response, flags, encrypted session key),
+// the NTProofStr check that proves or disproves the given secret before any signature is
+// looked at, and the SMB session key (ExportedSessionKey) that signing starts from.
+#pragma once
+
+#include "smbsign/bytes.hpp"
+#include "smbsign/verify/crypto.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace smbsign::verify {
+
+namespace nlmp {
+inline constexpr std::array<std::uint8_t, 8> kSignature = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
+inline constexpr std::uint32_t kMessageChallenge = 2;
+inline constexpr std::uint32_t kMessageAuthenticate = 3;
+// MS-NLMP 2.2.2.5 NegotiateFlags.
+inline constexpr std::uint32_t kFlagUnicode = 0x00000001;     // NTLMSSP_NEGOTIATE_UNICODE
+inline constexpr std::uint32_t kFlagKeyExchange = 0x40000000; // NTLMSSP_NEGOTIATE_KEY_EXCH
+// MS-NLMP 2.2.1.2 CHALLENGE_MESSAGE.
+inline constexpr std::size_t kChallengeFlagsOffset = 20;
+inline constexpr std::size_t kServerChallengeOffset = 24;
+inline constexpr std::size_t kServerChallengeSize = 8;
+// MS-NLMP 2.2.1.3 AUTHENTICATE_MESSAGE: the *Fields (Len u16, MaxLen u16, Offset u32).
+inline constexpr std::size_t kNtResponseFieldsOffset = 20;
+inline constexpr std::size_t kDomainFieldsOffset = 28;
+inline constexpr std::size_t kUserFieldsOffset = 36;
+inline constexpr std::size_t kSessionKeyFieldsOffset = 52;
+inline constexpr std::size_t kAuthenticateFlagsOffset = 60;
+// MS-NLMP 2.2.2.8: NTProofStr, then the NTLMv2_CLIENT_CHALLENGE of at least 28 bytes
+// (RespType, HiRespType, Reserved1 6, TimeStamp 8, ChallengeFromClient 8, Reserved3 4).
+// An NTLM v1 response is exactly 24 bytes.
+inline constexpr std::size_t kNtProofStrSize = 16;
+inline constexpr std::size_t kMinNtlmv2ResponseSize = kNtProofStrSize + 28;
+inline constexpr std::size_t kSessionKeySize = 16;
+} // namespace nlmp
+
+// The NTLMSSP message of the given type inside a security blob, bare or wrapped in SPNEGO:
+// from its signature to the end of the blob (payload offsets count from the signature).
+inline std::optional<Bytes> find_ntlmssp(Bytes blob, std::uint32_t type) noexcept {
+    auto it =
+        std::search(blob.begin(), blob.end(), nlmp::kSignature.begin(), nlmp::kSignature.end());
+    if (it == blob.end())
+        return std::nullopt;
+    Bytes msg = blob.subspan(static_cast<std::size_t>(it - blob.begin()));
+    Reader r(msg);
+    std::uint32_t t = 0;
+    if (!r.skip(nlmp::kSignature.size()) || !r.read_u32le(t) || t != type)
+        return std::nullopt;
+    return msg;
+}
+
+struct NtlmChallenge {
+    std::array<std::uint8_t, nlmp::kServerChallengeSize> server_challenge{};
+    std::uint32_t flags = 0;
+};
+
+// MS-NLMP 2.2.1.2. msg starts at the NTLMSSP signature (see find_ntlmssp).
+inline ParseError parse_ntlm_challenge(Bytes msg, NtlmChallenge &out) noexcept {
+    Reader r(msg);
+    std::uint32_t type = 0;
+    Bytes sig;
+    if (!r.read_bytes(nlmp::kSignature.size(), sig) || !r.read_u32le(type))
+        return ParseError::Truncated;
+    if (!std::equal(sig.begin(), sig.end(), nlmp::kSignature.begin()) ||
+        type != nlmp::kMessageChallenge)
+        return ParseError::Malformed;
+    Bytes challenge;
+    if (!r.seek(nlmp::kChallengeFlagsOffset) || !r.read_u32le(out.flags) ||
+        !r.read_bytes(nlmp::kServerChallengeSize, challenge))
+        return ParseError::Truncated;
+    std::copy(challenge.begin(), challenge.end(), out.server_challenge.begin());
+    return ParseError::None;
+}
+
+struct NtlmAuthenticate {
+    Bytes nt_response;           // NTProofStr || NTLMv2_CLIENT_CHALLENGE for NTLMv2
+    Bytes user;                  // UTF-16LE when flags has kFlagUnicode, else OEM bytes
+    Bytes domain;                // same encoding as user
+    Bytes encrypted_session_key; // EncryptedRandomSessionKey, empty when absent
+    std::uint32_t flags = 0;
+};
+
+// MS-NLMP 2.2.1.3. msg starts at the NTLMSSP signature; every payload field must lie
+// inside msg. The spans point into msg.
+inline ParseError parse_ntlm_authenticate(Bytes msg, NtlmAuthenticate &out) noexcept {
+    Reader r(msg);
+    std::uint32_t type = 0;
+    Bytes sig;
+    if (!r.read_bytes(nlmp::kSignature.size(), sig) || !r.read_u32le(type))
+        return ParseError::Truncated;
+    if (!std::equal(sig.begin(), sig.end(), nlmp::kSignature.begin()) ||
+        type != nlmp::kMessageAuthenticate)
+        return ParseError::Malformed;
+    auto field = [&](std::size_t at, Bytes &f) -> ParseError {
+        std::uint16_t len = 0;
+        std::uint16_t max_len = 0;
+        std::uint32_t offset = 0;
+        if (!r.seek(at) || !r.read_u16le(len) || !r.read_u16le(max_len) || !r.read_u32le(offset))
+            return ParseError::Truncated;
+        if (len == 0) {
+            f = {};
+            return ParseError::None;
+        }
+        // The caller hands over the whole message: a payload past its end is malformed.
+        return slice(msg, offset, len, f) ? ParseError::None : ParseError::Malformed;
+    };
+    for (auto [at, f] : {std::pair{nlmp::kNtResponseFieldsOffset, &out.nt_response},
+                         std::pair{nlmp::kDomainFieldsOffset, &out.domain},
+                         std::pair{nlmp::kUserFieldsOffset, &out.user},
+                         std::pair{nlmp::kSessionKeyFieldsOffset, &out.encrypted_session_key}}) {
+        if (ParseError e = field(at, *f); e != ParseError::None)
+            return e;
+    }
+    if (!r.seek(nlmp::kAuthenticateFlagsOffset) || !r.read_u32le(out.flags))
+        return ParseError::Truncated;
+    return ParseError::None;
+}
+
+namespace detail {
+
+inline void append_utf16le(std::vector<std::uint8_t> &out, std::uint32_t unit) {
+    out.push_back(static_cast<std::uint8_t>(unit & 0xFF));
+    out.push_back(static_cast<std::uint8_t>(unit >> 8));
+}
+
+// UTF-8 to UTF-16LE; nothing for an invalid sequence (overlong, surrogate, > U+10FFFF).
+inline std::optional<std::vector<std::uint8_t>> utf8_to_utf16le(std::string_view s) {
+    std::vector<std::uint8_t> out;
+    out.reserve(s.size() * 2);
+    for (std::size_t i = 0; i < s.size();) {
+        const auto b0 = static_cast<std::uint8_t>(s[i]);
+        // n: the number of continuation bytes after b0.
+        const std::size_t n = b0 < 0x80             ? 0
+                              : (b0 & 0xE0) == 0xC0 ? 1
+                              : (b0 & 0xF0) == 0xE0 ? 2
+                              : (b0 & 0xF8) == 0xF0 ? 3
+                                                    : 4;
+        if (n == 4 || n >= s.size() - i)
+            return std::nullopt;
+        std::uint32_t cp = n == 0 ? b0 : (b0 & (0x3Fu >> n));
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto b = static_cast<std::uint8_t>(s[i + k]);
+            if ((b & 0xC0) != 0x80)
+                return std::nullopt;
+            cp = (cp << 6) | (b & 0x3Fu);
+        }
+        static constexpr std::uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < kMinForLength[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return std::nullopt;
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            append_utf16le(out, 0xD800 + (cp >> 10));
+            append_utf16le(out, 0xDC00 + (cp & 0x3FF));
+        } else {
+            append_utf16le(out, cp);
+        }
+        i += n + 1;
+    }
+    return out;
+}
+
+// Upper case of one UTF-16 code unit, for the user name in NTOWFv2. Covers ASCII, Latin-1,
+// Latin Extended-A, basic Greek and Cyrillic; other code units are left as they are
+// (Windows' full upcase table is not reproduced: such names may be reported "wrong").
+inline std::uint16_t upcase_utf16(std::uint16_t c) noexcept {
+    auto down = [&](unsigned d) { return static_cast<std::uint16_t>(c - d); };
+    if (c >= 'a' && c <= 'z')
+        return down(0x20);
+    if (c >= 0x00E0 && c <= 0x00FE && c != 0x00F7)
+        return down(0x20);
+    if (c == 0x00FF)
+        return 0x0178;
+    if ((c >= 0x0100 && c <= 0x0137) || (c >= 0x014A && c <= 0x0177))
+        return (c & 1) ? down(1) : c;
+    if ((c >= 0x0139 && c <= 0x0148) || (c >= 0x0179 && c <= 0x017E))
+        return (c & 1) ? c : down(1);
+    if (c == 0x03C2)
+        return 0x03A3;
+    if (c >= 0x03B1 && c <= 0x03CB)
+        return down(0x20);
+    if (c >= 0x0430 && c <= 0x044F)
+        return down(0x20);
+    if (c >= 0x0450 && c <= 0x045F)
+        return down(0x50);
+    return c;
+}
+
+// A user or domain name from an AUTHENTICATE message as UTF-16LE, upper-cased if asked.
+// OEM names are taken as Latin-1 (exact for ASCII).
+inline void append_name(std::vector<std::uint8_t> &out, Bytes name, bool unicode, bool upper) {
+    if (unicode) {
+        for (std::size_t i = 0; i + 1 < name.size(); i += 2) {
+            auto c = static_cast<std::uint16_t>(name[i] | (name[i + 1] << 8));
+            append_utf16le(out, upper ? upcase_utf16(c) : c);
+        }
+    } else {
+        for (std::uint8_t b : name)
+            append_utf16le(out, upper ? upcase_utf16(b) : b);
+    }
+}
+
+} // namespace detail
+
+using NtHash = Key16;
+
+// NT hash (NTOWFv1) of a password given in UTF-8: MD4(UTF-16LE(password)).
+inline std::optional<NtHash> nt_hash_from_password(std::string_view utf8_password) {
+    auto utf16 = detail::utf8_to_utf16le(utf8_password);
+    if (!utf16)
+        return std::nullopt;
+    auto h = md4({Bytes(*utf16)});
+    std::fill(utf16->begin(), utf16->end(), std::uint8_t{0});
+    return h;
+}
+
+// NTOWFv2 = ResponseKeyNT = HMAC-MD5(NT hash, UTF-16LE(UPPER(user) || domain)); the domain
+// is not upper-cased (MS-NLMP 3.3.2). user and domain as in the AUTHENTICATE message.
+inline std::optional<Key16> ntowfv2(const NtHash &nt_hash, Bytes user, Bytes domain, bool unicode) {
+    std::vector<std::uint8_t> ud;
+    ud.reserve(2 * (user.size() + domain.size()));
+    detail::append_name(ud, user, unicode, true);
+    detail::append_name(ud, domain, unicode, false);
+    return hmac_md5(nt_hash, {Bytes(ud)});
+}
+
+// What the given secret says about an NTLM authentication.
+enum class KeyStatus : std::uint8_t {
+    Proven,      // NTProofStr matches: the secret is right, the session key is exact
+    Wrong,       // NTProofStr does not match: wrong password or hash for this user
+    Unsupported, // not NTLMv2 (NTLM v1, LM, anonymous) or libgcrypt unusable: no key
+};
+
+struct NtlmSessionKey {
+    KeyStatus status = KeyStatus::Unsupported;
+    Key16 session_key{}; // ExportedSessionKey = the SMB SessionKey; only when Proven
+};
+
+// MS-NLMP 3.3.2 and 3.2.5.1.2 / 3.4.5.1: NTProofStr = HMAC-MD5(ResponseKeyNT,
+// ServerChallenge || temp) must equal the first 16 bytes of the NT response; then
+// SessionBaseKey = KeyExchangeKey = HMAC-MD5(ResponseKeyNT, NTProofStr), and with
+// NTLMSSP_NEGOTIATE_KEY_EXCH the ExportedSessionKey is
+// RC4(KeyExchangeKey, EncryptedRandomSessionKey), else KeyExchangeKey itself.
+inline NtlmSessionKey ntlmv2_session_key(const NtHash &nt_hash, const NtlmChallenge &challenge,
+                                         const NtlmAuthenticate &auth) {
+    NtlmSessionKey result;
+    if (auth.nt_response.size() < nlmp::kMinNtlmv2ResponseSize)
+        return result;
+    const Bytes proof = auth.nt_response.first(nlmp::kNtProofStrSize);
+    const Bytes temp = auth.nt_response.subspan(nlmp::kNtProofStrSize);
+    auto response_key =
+        ntowfv2(nt_hash, auth.user, auth.domain, (auth.flags & nlmp::kFlagUnicode) != 0);
+    if (!response_key)
+        return result;
+    auto expected_proof = hmac_md5(*response_key, {challenge.server_challenge, temp});
+    if (!expected_proof)
+        return result;
+    if (!same_bytes(*expected_proof, proof)) {
+        result.status = KeyStatus::Wrong;
+        return result;
+    }
+    auto key_exchange_key = hmac_md5(*response_key, {proof});
+    if (!key_exchange_key)
+        return result;
+    if ((auth.flags & nlmp::kFlagKeyExchange) != 0) {
+        if (auth.encrypted_session_key.size() != nlmp::kSessionKeySize)
+            return result; // KEY_EXCH without a 16-byte key: nothing usable
+        auto exported = rc4_16(*key_exchange_key, auth.encrypted_session_key);
+        if (!exported)
+            return result;
+        result.session_key = *exported;
+    } else {
+        result.session_key = *key_exchange_key;
+    }
+    result.status = KeyStatus::Proven;
+    return result;
+}
+
+} // namespace smbsign::verify

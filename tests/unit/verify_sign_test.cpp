@@ -1,0 +1,113 @@
+// The signers' plumbing (smbsign/verify/sign.hpp) that the known-answer and capture tests
+// do not reach: the AES-GMAC nonce of MS-SMB2 3.1.4.1 built from a header, the choice of
+// algorithm by dialect and SigningAlgorithmId, and bytes that cannot be a signed message.
+#include "smbsign/verify/sign.hpp"
+
+#include "hex.hpp"
+#include "test_bytes.hpp"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using namespace smbsign;
+using namespace smbsign::verify;
+using testutil::hex_of;
+
+constexpr Key16 kKey = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+
+// A bare SMB2 header (MS-SMB2 2.2.1) with the given command, flags and MessageId.
+testutil::Buf smb2_header(std::uint16_t command, std::uint32_t flags, std::uint64_t message_id) {
+    testutil::Buf h(smb2::kHeaderSize, 0);
+    std::copy(smb2::kProtocolId.begin(), smb2::kProtocolId.end(), h.begin());
+    testutil::put_u16le(h, 4, smb2::kHeaderSize);
+    testutil::put_u16le(h, smb2sig::kCommandOffset, command);
+    testutil::put_u32le(h, smb2sig::kFlagsOffset, flags);
+    testutil::put_u64le(h, smb2sig::kMessageIdOffset, message_id);
+    return h;
+}
+
+TEST(VerifySign, GmacNonceRequestResponseCancel) {
+    constexpr std::uint64_t kId = 0x0102030405060708;
+    auto request = gmac_nonce(smb2_header(smb2::kCmdTreeConnect, smb2::kFlagSigned, kId));
+    ASSERT_TRUE(request);
+    EXPECT_EQ(hex_of(*request), "080706050403020100000000");
+    auto response = gmac_nonce(
+        smb2_header(smb2::kCmdTreeConnect, smb2::kFlagSigned | smb2::kFlagServerToRedir, kId));
+    ASSERT_TRUE(response);
+    EXPECT_EQ(hex_of(*response), "080706050403020101000000");
+    auto cancel = gmac_nonce(smb2_header(smb2::kCmdCancel, smb2::kFlagSigned, kId));
+    ASSERT_TRUE(cancel);
+    EXPECT_EQ(hex_of(*cancel), "080706050403020102000000");
+    // An async CANCEL still names the cancelled request's MessageId.
+    auto async_cancel =
+        gmac_nonce(smb2_header(smb2::kCmdCancel, smb2::kFlagSigned | smb2::kFlagAsync, kId));
+    ASSERT_TRUE(async_cancel);
+    EXPECT_EQ(hex_of(*async_cancel), "080706050403020102000000");
+}
+
+TEST(VerifySign, GmacDependsOnTheNonceBits) {
+    // The same bytes but for the CANCEL command give another MAC, so a verifier that
+    // forgot the cancel bit would call a genuine CANCEL invalid.
+    auto cancel = smb2_header(smb2::kCmdCancel, smb2::kFlagSigned, 7);
+    auto with_bit = smb2_signature(Smb2SigningAlgorithm::AesGmac, kKey, cancel);
+    ASSERT_TRUE(with_bit);
+    auto nonce_without_bit = gmac_nonce(cancel).value();
+    nonce_without_bit[8] = 0;
+    constexpr std::size_t kAfter = smb2sig::kSignatureOffset + smb2::kSignatureSize;
+    const Smb2Signature zero{};
+    auto without_bit = aes128_gmac(
+        kKey, nonce_without_bit,
+        {Bytes(cancel).first(smb2sig::kSignatureOffset), zero, Bytes(cancel).subspan(kAfter)});
+    ASSERT_TRUE(without_bit);
+    EXPECT_NE(hex_of(*with_bit), hex_of(*without_bit));
+}
+
+TEST(VerifySign, AlgorithmByDialectAndId) {
+    EXPECT_EQ(default_signing_algorithm(smb2::kDialect202), Smb2SigningAlgorithm::HmacSha256);
+    EXPECT_EQ(default_signing_algorithm(smb2::kDialect210), Smb2SigningAlgorithm::HmacSha256);
+    EXPECT_EQ(default_signing_algorithm(smb2::kDialect300), Smb2SigningAlgorithm::AesCmac);
+    EXPECT_EQ(default_signing_algorithm(smb2::kDialect302), Smb2SigningAlgorithm::AesCmac);
+    EXPECT_EQ(default_signing_algorithm(smb2::kDialect311), Smb2SigningAlgorithm::AesCmac);
+    EXPECT_FALSE(default_signing_algorithm(smb2::kDialectWildcard));
+    EXPECT_EQ(signing_algorithm_from_id(0), Smb2SigningAlgorithm::HmacSha256);
+    EXPECT_EQ(signing_algorithm_from_id(1), Smb2SigningAlgorithm::AesCmac);
+    EXPECT_EQ(signing_algorithm_from_id(2), Smb2SigningAlgorithm::AesGmac);
+    EXPECT_FALSE(signing_algorithm_from_id(3));
+}
+
+TEST(VerifySign, SignatureFieldDoesNotEnterTheMac) {
+    auto m = smb2_header(smb2::kCmdTreeConnect, smb2::kFlagSigned, 1);
+    m.push_back(0x42);
+    for (auto alg : {Smb2SigningAlgorithm::HmacSha256, Smb2SigningAlgorithm::AesCmac,
+                     Smb2SigningAlgorithm::AesGmac}) {
+        auto a = smb2_signature(alg, kKey, m);
+        auto other = m;
+        other[smb2sig::kSignatureOffset + 3] = 0xEE;
+        auto b = smb2_signature(alg, kKey, other);
+        ASSERT_TRUE(a && b);
+        EXPECT_EQ(hex_of(*a), hex_of(*b));
+        // ...and the result written into the field verifies.
+        std::copy(a->begin(), a->end(), m.begin() + smb2sig::kSignatureOffset);
+        EXPECT_EQ(smb2_verify(alg, kKey, m).status, SignatureStatus::Valid);
+        EXPECT_EQ(hex_of(smb2_verify(alg, kKey, m).expected), hex_of(*a));
+    }
+}
+
+TEST(VerifySign, NotASignedMessageIsUnverifiable) {
+    auto m = smb2_header(smb2::kCmdTreeConnect, smb2::kFlagSigned, 1);
+    // One byte short of a header; a header exactly (no body) is still a message.
+    EXPECT_EQ(smb2_verify(Smb2SigningAlgorithm::AesCmac, kKey, Bytes(m).first(63)).status,
+              SignatureStatus::Unverifiable);
+    EXPECT_NE(smb2_verify(Smb2SigningAlgorithm::AesCmac, kKey, m).status,
+              SignatureStatus::Unverifiable);
+    auto smb1 = m;
+    smb1[0] = 0xFF; // an SMB1 protocol id is not SMB2
+    EXPECT_EQ(smb2_verify(Smb2SigningAlgorithm::AesCmac, kKey, smb1).status,
+              SignatureStatus::Unverifiable);
+    EXPECT_EQ(smb1_verify(kKey, 0, Bytes(smb1).first(31)).status, SignatureStatus::Unverifiable);
+    EXPECT_NE(smb1_verify(kKey, 0, Bytes(smb1).first(32)).status, SignatureStatus::Unverifiable);
+    EXPECT_EQ(smb1_verify(kKey, 0, m).status, SignatureStatus::Unverifiable); // FE 'SMB'
+}
+
+} // namespace
