@@ -1,0 +1,262 @@
+// Signature verification through the tracker, as the plugin runs it: the lab's signed
+// samples (samples/README.md: user smbsign, password Sign1ng-Pass) read from their pcap
+// files and fed message by message, with the secrets an analyst would give.
+#include "smbsign/tracker.hpp"
+#include "smbsign/verify/verifier.hpp"
+
+#include "pcap_reader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+
+namespace {
+
+using namespace smbsign;
+using namespace smbsign::verify;
+
+constexpr const char *kLabPassword = "Sign1ng-Pass"; // samples/README.md
+
+struct Outcome {
+    std::map<std::uint32_t, Code> by_frame; // every frame with a signature check
+    std::vector<SessionView> sessions;
+};
+
+// Feeds a capture (with `tamper` applied to its bytes first) to a tracker with a verifier.
+template <typename Tamper>
+Outcome run(const std::string &sample, Secrets secrets, Tamper tamper) {
+    auto cap = pcap_reader::read(std::string(SMBSIGN_SAMPLES_DIR) + "/" + sample);
+    EXPECT_FALSE(cap.messages.empty()) << sample;
+    tamper(cap);
+    Verifier verifier(std::move(secrets));
+    Tracker tracker;
+    tracker.set_verifier(&verifier);
+    Outcome r;
+    for (const auto &m : cap.messages) {
+        tracker.on_pdu(m.conn, m.side, m.frame, Bytes(cap.bytes).subspan(m.offset, m.size), m.size);
+        for (const FrameEntry &e : tracker.frame_entries(m.frame))
+            if (status_of(e.signature) != Status::None)
+                r.by_frame[m.frame] = e.signature;
+    }
+    for (std::uint32_t i = 0; i < tracker.session_count(); ++i)
+        r.sessions.push_back(tracker.view(i));
+    return r;
+}
+Outcome run(const std::string &sample, Secrets secrets) {
+    return run(sample, std::move(secrets), [](pcap_reader::Capture &) {});
+}
+
+Secrets lab_password() {
+    Secrets s;
+    EXPECT_TRUE(s.add_password(kLabPassword));
+    return s;
+}
+
+// The session that carried signed messages.
+const SessionView &signed_session(const Outcome &r) {
+    for (const auto &v : r.sessions)
+        if (v.signatures.valid + v.signatures.invalid + v.signatures.unverifiable > 0)
+            return v;
+    static const SessionView none;
+    ADD_FAILURE() << "no session with signature checks";
+    return none;
+}
+
+// Flips one bit of the byte `at` bytes into the SMB message of `frame`.
+auto flip(std::uint32_t frame, std::size_t at) {
+    return [=](pcap_reader::Capture &c) {
+        for (const auto &m : c.messages)
+            if (m.frame == frame) {
+                ASSERT_LT(at, m.size);
+                c.bytes[m.offset + at] ^= 0x01;
+                return;
+            }
+        FAIL() << "no message in frame " << frame;
+    };
+}
+
+struct Sample {
+    const char *file;
+    std::size_t signed_messages; // every signed message from the final SESSION_SETUP response
+    std::uint32_t tampered_frame;
+};
+// Counts as in verify_capture_test.cpp (make_signed_vectors.py): SMB1 MD5, 2.0.2
+// HMAC-SHA256, 3.1.1 AES-128-GMAC.
+constexpr Sample kSamples[] = {
+    {"smb1-cli-required-srv-required.pcap", 17, 12},
+    {"smb2-signed-readwrite.pcap", 41, 18},
+    {"smb311-signed-readwrite.pcap", 39, 16},
+};
+
+class SignedSample : public ::testing::TestWithParam<Sample> {};
+
+TEST_P(SignedSample, EverySignedMessageIsValid) {
+    const Sample &p = GetParam();
+    Outcome r = run(p.file, lab_password());
+    EXPECT_EQ(r.by_frame.size(), p.signed_messages);
+    for (const auto &[frame, code] : r.by_frame)
+        EXPECT_EQ(status_of(code), Status::Valid) << "frame " << frame;
+    const SessionView &v = signed_session(r);
+    EXPECT_EQ(v.signatures.valid, p.signed_messages);
+    EXPECT_EQ(v.signatures.invalid, 0u);
+    EXPECT_EQ(v.signatures.unverifiable, 0u);
+    EXPECT_EQ(v.signatures.key_source, KeySource::Password);
+    EXPECT_EQ(v.signatures.key_state, KeyState::Proven);
+    EXPECT_EQ(v.integrity, Integrity::Verified);
+}
+
+TEST_P(SignedSample, TamperedByteIsInvalidAtExactlyThatFrame) {
+    const Sample &p = GetParam();
+    // A byte past every header: the message body (the header is 32 or 64 bytes).
+    Outcome r = run(p.file, lab_password(), flip(p.tampered_frame, 70));
+    EXPECT_EQ(r.by_frame.size(), p.signed_messages);
+    for (const auto &[frame, code] : r.by_frame)
+        EXPECT_EQ(status_of(code), frame == p.tampered_frame ? Status::Invalid : Status::Valid)
+            << "frame " << frame;
+    const SessionView &v = signed_session(r);
+    EXPECT_EQ(v.signatures.invalid, 1u);
+    EXPECT_EQ(v.signatures.key_state, KeyState::Proven);
+    EXPECT_EQ(v.integrity, Integrity::Invalid);
+}
+
+TEST_P(SignedSample, WrongPasswordIsAWrongKeyAndNothingInvalid) {
+    const Sample &p = GetParam();
+    Secrets s;
+    ASSERT_TRUE(s.add_password("Sign1ng-pass"));
+    Outcome r = run(p.file, std::move(s));
+    EXPECT_EQ(r.by_frame.size(), p.signed_messages);
+    for (const auto &[frame, code] : r.by_frame) {
+        EXPECT_EQ(status_of(code), Status::Unverifiable) << "frame " << frame;
+        EXPECT_EQ(reason_of(code), Reason::KeyWrong) << "frame " << frame;
+    }
+    const SessionView &v = signed_session(r);
+    EXPECT_EQ(v.signatures.key_state, KeyState::Wrong);
+    EXPECT_EQ(v.signatures.invalid, 0u);
+    EXPECT_EQ(v.integrity, Integrity::Unverified);
+}
+
+TEST_P(SignedSample, CredentialForAnotherUserIsNotTried) {
+    const Sample &p = GetParam();
+    Secrets s;
+    parse_credentials("LAB\\someone-else:Sign1ng-Pass\n", s);
+    Outcome r = run(p.file, std::move(s));
+    for (const auto &[frame, code] : r.by_frame)
+        EXPECT_EQ(reason_of(code), Reason::NoKey) << "frame " << frame;
+    EXPECT_EQ(signed_session(r).signatures.key_state, KeyState::Unknown);
+}
+
+TEST_P(SignedSample, NoSecretsNoChecks) {
+    Outcome r = run(GetParam().file, Secrets{});
+    EXPECT_TRUE(r.by_frame.empty());
+    bool any_signed = false;
+    for (const auto &v : r.sessions)
+        any_signed = any_signed || v.integrity == Integrity::Unverified;
+    EXPECT_TRUE(any_signed);
+}
+
+INSTANTIATE_TEST_SUITE_P(LabSamples, SignedSample, ::testing::ValuesIn(kSamples));
+
+TEST(VerifyTracker, CredentialsFileLinesForTheUser) {
+    // A pwdump line with the NT hash of the lab password, and a password line.
+    Secrets pw, hash;
+    EXPECT_TRUE(parse_credentials("# lab\nSMBSIGN\\smbsign:Sign1ng-Pass\n", pw).empty());
+    auto nt = nt_hash_from_password(kLabPassword);
+    ASSERT_TRUE(nt);
+    std::string hex;
+    for (auto b : *nt) {
+        static const char *d = "0123456789abcdef";
+        hex += d[b >> 4];
+        hex += d[b & 15];
+    }
+    EXPECT_TRUE(parse_credentials("smbsign:1000:aad3b435b51404eeaad3b435b51404ee:" + hex + ":::",
+                                  hash)
+                    .empty());
+    for (auto [secrets, source] : {std::pair{pw, KeySource::Password}, {hash, KeySource::NtHash}}) {
+        Outcome r = run("smb311-signed-readwrite.pcap", secrets);
+        const SessionView &v = signed_session(r);
+        EXPECT_EQ(v.integrity, Integrity::Verified);
+        EXPECT_EQ(v.signatures.key_source, source);
+    }
+}
+
+TEST(VerifyTracker, BadCredentialLinesAreNamedByNumber) {
+    Secrets s;
+    EXPECT_EQ(parse_credentials("\nno-colon-here\n:x\nuser:pw\n", s),
+              (std::vector<std::size_t>{2, 3}));
+    EXPECT_EQ(s.credentials.size(), 1u);
+}
+
+// The SMB2 session-key table: the 2.0.2 sample's session key (derived here from the
+// password by the NTLM code, as `smbinfo keys` would print it) verifies the session; a
+// wrong key is named wrong and makes nothing invalid.
+TEST(VerifyTracker, SessionKeyTable) {
+    auto cap = pcap_reader::read(std::string(SMBSIGN_SAMPLES_DIR) + "/smb2-signed-readwrite.pcap");
+    // The session id and key, from a first run with the password.
+    std::uint64_t id = 0;
+    Key16 key{};
+    {
+        Outcome r = run("smb2-signed-readwrite.pcap", lab_password());
+        id = signed_session(r).id;
+        ASSERT_NE(id, 0u);
+    }
+    // The key, from the sample's NTLM messages and the password.
+    auto derive = [&]() -> std::optional<Key16> {
+        std::optional<NtlmChallenge> ch;
+        for (const auto &m : cap.messages) {
+            Bytes msg = Bytes(cap.bytes).subspan(m.offset, m.size);
+            if (auto c = find_ntlmssp(msg, nlmp::kMessageChallenge)) {
+                NtlmChallenge nc;
+                if (parse_ntlm_challenge(*c, nc) == ParseError::None)
+                    ch = nc;
+            }
+            if (auto a = find_ntlmssp(msg, nlmp::kMessageAuthenticate); a && ch) {
+                NtlmAuthenticate au;
+                if (parse_ntlm_authenticate(*a, au) != ParseError::None)
+                    return std::nullopt;
+                auto k = ntlmv2_session_key(*nt_hash_from_password(kLabPassword), *ch, au);
+                if (k.status == KeyStatus::Proven)
+                    return k.session_key;
+            }
+        }
+        return std::nullopt;
+    };
+    auto derived = derive();
+    ASSERT_TRUE(derived);
+    key = *derived;
+    Secrets table;
+    table.session_keys.emplace_back(id, key);
+    Outcome good = run("smb2-signed-readwrite.pcap", table);
+    const SessionView &g = signed_session(good);
+    EXPECT_EQ(g.integrity, Integrity::Verified);
+    EXPECT_EQ(g.signatures.valid, 41u);
+    EXPECT_EQ(g.signatures.key_source, KeySource::SessionKey);
+    EXPECT_EQ(g.signatures.key_state, KeyState::Proven);
+
+    key[0] ^= 0xff;
+    Secrets wrong;
+    wrong.session_keys.emplace_back(id, key);
+    Outcome bad = run("smb2-signed-readwrite.pcap", wrong);
+    const SessionView &b = signed_session(bad);
+    EXPECT_EQ(b.signatures.invalid, 0u);
+    EXPECT_EQ(b.signatures.key_state, KeyState::Wrong);
+    EXPECT_EQ(b.integrity, Integrity::Unverified);
+}
+
+// Every sample of the lab was made with the lab password: with it, no signature anywhere
+// is invalid, and every session whose messages are signed is verified.
+TEST(VerifyTracker, NoLabSampleHasAnInvalidSignature) {
+    for (const char *f :
+         {"smb1-cli-enabled-srv-required.pcap", "smb1-cli-required-srv-enabled.pcap",
+          "smb1-netbios139-signed.pcap", "smb2-cli-required-srv-required.pcap",
+          "smb2-cli-enabled-srv-required.pcap", "smb311-cli-required-srv-required.pcap",
+          "smb311-cli-enabled-srv-required.pcap", "smb311-guest-srv-required.pcap",
+          "smb311-encrypted.pcap"}) {
+        Outcome r = run(f, lab_password());
+        for (const auto &[frame, code] : r.by_frame)
+            EXPECT_EQ(status_of(code), Status::Valid) << f << " frame " << frame;
+    }
+}
+
+} // namespace
