@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <map>
 #include <set>
 #include <string>
@@ -156,7 +157,15 @@ TEST_P(SignedSample, NoSecretsNoChecks) {
     EXPECT_TRUE(any_signed);
 }
 
-INSTANTIATE_TEST_SUITE_P(LabSamples, SignedSample, ::testing::ValuesIn(kSamples));
+INSTANTIATE_TEST_SUITE_P(LabSamples, SignedSample, ::testing::ValuesIn(kSamples),
+                         [](const ::testing::TestParamInfo<Sample> &info) {
+                             std::string name(info.param.file);
+                             name = name.substr(0, name.find('.'));
+                             for (char &c : name)
+                                 if (!std::isalnum(static_cast<unsigned char>(c)))
+                                     c = '_';
+                             return name;
+                         });
 
 TEST(VerifyTracker, CredentialsFileLinesForTheUser) {
     // A pwdump line with the NT hash of the lab password, and a password line.
