@@ -230,8 +230,11 @@ private:
         return Reason::None;
     }
 
+    // Counts a check for session s. key_proven: the key was proven before this check (NTLMv2
+    // proof, or an earlier valid signature); an unproven key that fails is the wrong key.
     template <std::size_t N>
-    Code record(const MessageContext &ctx, Session &s, const SignatureCheck<N> &check) {
+    Code record(const MessageContext &ctx, Session &s, bool key_proven,
+                const SignatureCheck<N> &check) {
         switch (check.status) {
         case SignatureStatus::Valid:
             s.sum.valid++;
@@ -239,7 +242,7 @@ private:
                 s.sum.key_state = KeyState::Proven; // a valid signature proves the key
             return encode(Status::Valid);
         case SignatureStatus::Invalid:
-            if (s.sum.key_state != KeyState::Proven) {
+            if (!key_proven) {
                 // A key nothing has proven yet (session-key table) fails its first test:
                 // the key is wrong, not the message.
                 s.key_failed = true;
@@ -296,7 +299,7 @@ private:
             return unverifiable(s, Reason::Truncated);
         if (const Reason r = smb2_signer(ctx, s, h.session_id); r != Reason::None)
             return unverifiable(s, r);
-        return record(ctx, s, s.signer->verify(msg));
+        return record(ctx, s, s.sum.key_state == KeyState::Proven, s.signer->verify(msg));
     }
 
     void session_setup(const MessageContext &ctx, Session &s, const smb2::Header &h, Bytes msg) {
@@ -412,7 +415,8 @@ private:
             s.sum.key_source = keyed.sum.key_source; // the connection's key signs for it
             s.sum.key_state = keyed.sum.key_state;
         }
-        return record(ctx, s, smb1_verify(keyed.session_key, *sequence, msg));
+        // SMB1 keys come from NTLMv2 only, so they are proven.
+        return record(ctx, s, true, smb1_verify(keyed.session_key, *sequence, msg));
     }
 
     Secrets secrets_;
