@@ -269,3 +269,60 @@ TEST(VerifyTracker, NoLabSampleHasAnInvalidSignature) {
 }
 
 } // namespace
+
+namespace {
+
+// An MIT keytab (format 0x0502, big-endian) as ktutil writes it: one entry per key.
+std::vector<std::uint8_t> keytab(const std::vector<std::pair<std::uint16_t, Bytes>> &keys) {
+    std::vector<std::uint8_t> out = {0x05, 0x02};
+    auto u16 = [](std::vector<std::uint8_t> &v, unsigned x) {
+        v.push_back(static_cast<std::uint8_t>(x >> 8));
+        v.push_back(static_cast<std::uint8_t>(x));
+    };
+    auto u32 = [&](std::vector<std::uint8_t> &v, std::uint32_t x) {
+        u16(v, x >> 16);
+        u16(v, x & 0xFFFF);
+    };
+    auto counted = [&](std::vector<std::uint8_t> &v, std::string_view s) {
+        u16(v, static_cast<unsigned>(s.size()));
+        v.insert(v.end(), s.begin(), s.end());
+    };
+    for (const auto &[etype, key] : keys) {
+        std::vector<std::uint8_t> e;
+        u16(e, 1);                 // components
+        counted(e, "SMBSIGN.LAB"); // realm
+        counted(e, "smbsign");
+        u32(e, 1);          // name type KRB5_NT_PRINCIPAL
+        u32(e, 0x5f000000); // timestamp
+        e.push_back(1);     // vno8
+        u16(e, etype);
+        u16(e, static_cast<unsigned>(key.size()));
+        e.insert(e.end(), key.begin(), key.end());
+        u32(out, static_cast<std::uint32_t>(e.size()));
+        out.insert(out.end(), e.begin(), e.end());
+    }
+    return out;
+}
+
+// A keytab's RC4-HMAC key (etype 23) is the account's NT hash: it verifies the session;
+// keys of other types are skipped.
+TEST(VerifyTracker, KeytabRc4KeyIsAnNtHash) {
+    auto nt = nt_hash_from_password(kLabPassword);
+    ASSERT_TRUE(nt);
+    const std::array<std::uint8_t, 32> aes256{};
+    const auto kt = keytab({{18, Bytes(aes256)}, {23, Bytes(*nt)}});
+    Secrets s;
+    EXPECT_EQ(parse_keytab(kt, s), 1u);
+    ASSERT_EQ(s.credentials.size(), 1u);
+    EXPECT_EQ(s.credentials[0].user, "smbsign");
+    Outcome r = run("smb2-signed-readwrite.pcap", std::move(s));
+    const SessionView &v = signed_session(r);
+    EXPECT_EQ(v.integrity, Integrity::Verified);
+    EXPECT_EQ(v.signatures.key_source, KeySource::Keytab);
+    // A keytab cut inside its second entry still gives the first.
+    Secrets cut;
+    const auto one = keytab({{23, Bytes(*nt)}, {23, Bytes(*nt)}});
+    EXPECT_EQ(parse_keytab(Bytes(one).first(one.size() - 5), cut), 1u);
+}
+
+} // namespace
