@@ -197,6 +197,28 @@ TEST(VerifyTracker, BadCredentialLinesAreNamedByNumber) {
     EXPECT_EQ(s.credentials.size(), 1u);
 }
 
+// The 2.0.2 sample's SessionKey, from its NTLM messages and the lab password.
+std::optional<Key16> lab_session_key(const pcap_reader::Capture &cap) {
+    std::optional<NtlmChallenge> ch;
+    for (const auto &m : cap.messages) {
+        Bytes msg = Bytes(cap.bytes).subspan(m.offset, m.size);
+        if (auto c = find_ntlmssp(msg, nlmp::kMessageChallenge)) {
+            NtlmChallenge nc;
+            if (parse_ntlm_challenge(*c, nc) == ParseError::None)
+                ch = nc;
+        }
+        if (auto a = find_ntlmssp(msg, nlmp::kMessageAuthenticate); a && ch) {
+            NtlmAuthenticate au;
+            if (parse_ntlm_authenticate(*a, au) != ParseError::None)
+                return std::nullopt;
+            auto k = ntlmv2_session_key(*nt_hash_from_password(kLabPassword), *ch, au);
+            if (k.status == KeyStatus::Proven)
+                return k.session_key;
+        }
+    }
+    return std::nullopt;
+}
+
 // The SMB2 session-key table: the 2.0.2 sample's session key (derived here from the
 // password by the NTLM code, as `smbinfo keys` would print it) verifies the session; a
 // wrong key is named wrong and makes nothing invalid.
@@ -210,28 +232,7 @@ TEST(VerifyTracker, SessionKeyTable) {
         id = signed_session(r).id;
         ASSERT_NE(id, 0u);
     }
-    // The key, from the sample's NTLM messages and the password.
-    auto derive = [&]() -> std::optional<Key16> {
-        std::optional<NtlmChallenge> ch;
-        for (const auto &m : cap.messages) {
-            Bytes msg = Bytes(cap.bytes).subspan(m.offset, m.size);
-            if (auto c = find_ntlmssp(msg, nlmp::kMessageChallenge)) {
-                NtlmChallenge nc;
-                if (parse_ntlm_challenge(*c, nc) == ParseError::None)
-                    ch = nc;
-            }
-            if (auto a = find_ntlmssp(msg, nlmp::kMessageAuthenticate); a && ch) {
-                NtlmAuthenticate au;
-                if (parse_ntlm_authenticate(*a, au) != ParseError::None)
-                    return std::nullopt;
-                auto k = ntlmv2_session_key(*nt_hash_from_password(kLabPassword), *ch, au);
-                if (k.status == KeyStatus::Proven)
-                    return k.session_key;
-            }
-        }
-        return std::nullopt;
-    };
-    auto derived = derive();
+    auto derived = lab_session_key(cap);
     ASSERT_TRUE(derived);
     key = *derived;
     Secrets table;
@@ -323,6 +324,106 @@ TEST(VerifyTracker, KeytabRc4KeyIsAnNtHash) {
     Secrets cut;
     const auto one = keytab({{23, Bytes(*nt)}, {23, Bytes(*nt)}});
     EXPECT_EQ(parse_keytab(Bytes(one).first(one.size() - 5), cut), 1u);
+}
+
+} // namespace
+
+namespace {
+
+// Two messages as one compound chain (MS-SMB2 3.2.4.1.4): the first padded to 8 bytes with
+// NextCommand pointing past the padding, each element signed over its own bytes.
+std::vector<std::uint8_t> compound(Bytes a, Bytes b, Smb2Signer &signer) {
+    const std::size_t first = (a.size() + 7) & ~std::size_t{7};
+    std::vector<std::uint8_t> out(a.begin(), a.end());
+    out.resize(first, 0);
+    for (std::size_t i = 0; i < 4; ++i)
+        out[20 + i] = static_cast<std::uint8_t>(first >> (8 * i)); // NextCommand
+    out.insert(out.end(), b.begin(), b.end());
+    for (std::size_t at : {std::size_t{0}, first}) {
+        const std::size_t size = at == 0 ? first : out.size() - first;
+        auto sig = signer.sign(Bytes(out).subspan(at, size));
+        EXPECT_TRUE(sig);
+        if (sig)
+            std::copy(sig->begin(), sig->end(), out.begin() + static_cast<std::ptrdiff_t>(at + 48));
+    }
+    return out;
+}
+
+// The 2.0.2 sample with CREATE and QUERY_INFO (frames 22 and 24) sent as one compound
+// request, and their responses (23 and 25) as one compound response, re-signed with the
+// session's key; `alter` then flips one byte of the compound request.
+pcap_reader::Capture compound_capture(std::optional<std::size_t> alter) {
+    auto cap = pcap_reader::read(std::string(SMBSIGN_SAMPLES_DIR) + "/smb2-signed-readwrite.pcap");
+    auto key = lab_session_key(cap);
+    EXPECT_TRUE(key);
+    Smb2Signer signer(Smb2SigningAlgorithm::HmacSha256, key.value_or(Key16{}));
+    auto bytes_of = [&](std::uint32_t frame) {
+        for (const auto &m : cap.messages)
+            if (m.frame == frame)
+                return Bytes(cap.bytes).subspan(m.offset, m.size);
+        ADD_FAILURE() << "no frame " << frame;
+        return Bytes{};
+    };
+    auto request = compound(bytes_of(22), bytes_of(24), signer);
+    auto response = compound(bytes_of(23), bytes_of(25), signer);
+    if (alter)
+        request.at(*alter) ^= 0x01;
+    std::vector<pcap_reader::Message> messages;
+    for (auto m : cap.messages) {
+        if (m.frame == 24 || m.frame == 25)
+            continue;
+        if (m.frame == 22 || m.frame == 23) {
+            const auto &chain = m.frame == 22 ? request : response;
+            m.offset = cap.bytes.size();
+            m.size = chain.size();
+            cap.bytes.insert(cap.bytes.end(), chain.begin(), chain.end());
+        }
+        messages.push_back(m);
+    }
+    cap.messages = messages;
+    return cap;
+}
+
+Outcome run_capture(pcap_reader::Capture cap) {
+    Verifier verifier(lab_password());
+    Tracker tracker;
+    tracker.set_verifier(&verifier);
+    Outcome r;
+    for (const auto &m : cap.messages) {
+        tracker.on_pdu(m.conn, m.side, m.frame, Bytes(cap.bytes).subspan(m.offset, m.size), m.size);
+        for (const FrameEntry &e : tracker.frame_entries(m.frame))
+            if (status_of(e.signature) != Status::None)
+                r.by_frame[m.frame] = e.signature;
+    }
+    for (std::uint32_t i = 0; i < tracker.session_count(); ++i)
+        r.sessions.push_back(tracker.view(i));
+    return r;
+}
+
+TEST(VerifyTracker, CompoundElementsEachOverTheirOwnBytes) {
+    Outcome r = run_capture(compound_capture(std::nullopt));
+    const SessionView &v = signed_session(r);
+    EXPECT_EQ(v.signatures.valid, 41u); // every element counts: 2 compound frames, 4 messages
+    EXPECT_EQ(v.integrity, Integrity::Verified);
+    EXPECT_EQ(status_of(r.by_frame.at(22)), Status::Valid);
+    EXPECT_EQ(status_of(r.by_frame.at(23)), Status::Valid);
+}
+
+TEST(VerifyTracker, CompoundAlteredElementOrPaddingIsInvalid) {
+    // A byte in the first element's body; then one in its padding (signed as well).
+    const auto cap = pcap_reader::read(std::string(SMBSIGN_SAMPLES_DIR) + "/smb2-signed-readwrite.pcap");
+    std::size_t first_size = 0;
+    for (const auto &m : cap.messages)
+        if (m.frame == 22)
+            first_size = m.size;
+    ASSERT_NE(first_size % 8, 0u) << "the first element needs padding for this test";
+    for (std::size_t at : {std::size_t{70}, first_size}) {
+        Outcome r = run_capture(compound_capture(at));
+        const SessionView &v = signed_session(r);
+        EXPECT_EQ(status_of(r.by_frame.at(22)), Status::Invalid) << "byte " << at;
+        EXPECT_EQ(v.signatures.invalid, 1u) << "byte " << at; // the second element is valid
+        EXPECT_EQ(v.signatures.valid, 40u) << "byte " << at;
+    }
 }
 
 } // namespace
