@@ -427,3 +427,51 @@ TEST(VerifyTracker, CompoundAlteredElementOrPaddingIsInvalid) {
 }
 
 } // namespace
+
+namespace {
+
+// SMB 3.1.1 keys hash every NEGOTIATE and SESSION_SETUP message: with one missing from the
+// capture, the signatures are unverifiable (set-up not in the capture), never invalid.
+TEST(VerifyTracker, Smb311WithoutTheWholePreauthExchangeIsUnverifiable) {
+    for (std::uint32_t dropped : {4u, 6u, 8u}) { // NEGOTIATE request, response; first SESSION_SETUP
+        Outcome r = run("smb311-signed-readwrite.pcap", lab_password(),
+                        [&](pcap_reader::Capture &c) {
+                            std::erase_if(c.messages, [&](const auto &m) { return m.frame == dropped; });
+                        });
+        ASSERT_FALSE(r.by_frame.empty()) << "without frame " << dropped;
+        for (const auto &[frame, code] : r.by_frame) {
+            EXPECT_EQ(status_of(code), Status::Unverifiable) << "without " << dropped << ", frame " << frame;
+            // Without the NEGOTIATE response the dialect itself is unknown.
+            EXPECT_EQ(reason_of(code), dropped == 6 ? Reason::UnknownDialect : Reason::NoSetup)
+                << "without " << dropped << ", frame " << frame;
+        }
+    }
+}
+
+} // namespace
+
+namespace {
+
+// SMB1 sequence numbers count every message on the wire: a request/response pair missing
+// from the capture shifts the numbers, which must not make the rest of the connection
+// "invalid". The first message after the gap is unverifiable, the others valid again.
+TEST(VerifyTracker, Smb1PairMissingFromTheCaptureResynchronises) {
+    Outcome r = run("smb1-cli-required-srv-required.pcap", lab_password(),
+                    [](pcap_reader::Capture &c) {
+                        std::erase_if(c.messages, [](const auto &m) {
+                            return m.frame == 14 || m.frame == 15; // a request and its response
+                        });
+                    });
+    ASSERT_EQ(r.by_frame.size(), 15u);
+    for (const auto &[frame, code] : r.by_frame) {
+        if (frame == 16) {
+            EXPECT_EQ(status_of(code), Status::Unverifiable);
+            EXPECT_EQ(reason_of(code), Reason::NoSequence);
+        } else {
+            EXPECT_EQ(status_of(code), Status::Valid) << "frame " << frame;
+        }
+    }
+    EXPECT_EQ(signed_session(r).signatures.invalid, 0u);
+}
+
+} // namespace

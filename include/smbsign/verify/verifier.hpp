@@ -31,6 +31,7 @@ namespace smbsign::verify {
 namespace smb1seq {
 inline constexpr std::uint8_t kCmdNtCancel = 0xA4; // MS-CIFS 2.2.4.65: no response
 inline constexpr std::size_t kMaxPending = 64;     // requests awaiting an answer, per connection
+inline constexpr std::uint32_t kMaxResync = 8;     // sequence numbers tried ahead (lost frames)
 } // namespace smb1seq
 
 // The signature a key gives for an invalid message (8 bytes for SMB1, 16 for SMB2).
@@ -92,6 +93,7 @@ private:
         std::optional<NtlmChallenge> challenge;
         Digest64 preauth{};
         bool preauth_started = false;
+        bool preauth_whole = false; // from the NEGOTIATE pair and the session's first request
         bool preauth_final = false; // the final SESSION_SETUP response was reached
         bool bound = false;         // SMB2_SESSION_FLAG_BINDING
         bool unsupported = false;   // authentication that gives no key (NTLM v1, Kerberos)
@@ -107,6 +109,8 @@ private:
     };
     struct Connection {
         Digest64 preauth{};
+        bool negotiate_request = false;  // the preauth hash took the NEGOTIATE request
+        bool negotiate_response = false; // ... and its response
         // SMB1: signing is per connection, with the key of the session that started it.
         bool seq_known = false;
         bool active = false;
@@ -211,7 +215,9 @@ private:
             algorithm = Smb2SigningAlgorithm::AesCmac;
             break;
         case smb2::kDialect311:
-            if (ctx.mid_capture || !s.preauth_final)
+            // Without every message of the hash the key would be wrong and every signature
+            // "invalid": say what is missing instead.
+            if (ctx.mid_capture || !s.preauth_final || !s.preauth_whole)
                 return Reason::NoSetup;
             key = smb311_signing_key(s.session_key, s.preauth);
             algorithm = ctx.smb2_signing_id == 0xFFFF
@@ -278,11 +284,17 @@ private:
             return encode(Status::None);
         if (h.command == smb2::kCmdNegotiate) { // never signed; feeds the preauth hash
             Connection &c = conns_[ctx.conn];
-            if (!h.is_response())
+            if (!h.is_response()) {
                 c.preauth = {};
-            if (!h.is_response() || h.status == smb2::kStatusSuccess)
-                if (auto next = sha512({c.preauth, msg}))
+                c.negotiate_request = false;
+                c.negotiate_response = false;
+            }
+            if (!h.is_response() || h.status == smb2::kStatusSuccess) {
+                auto next = sha512({c.preauth, msg});
+                if (next)
                     c.preauth = *next;
+                (h.is_response() ? c.negotiate_response : c.negotiate_request) = next.has_value();
+            }
             return encode(Status::None);
         }
         if (!h.is_signed() && h.command != smb2::kCmdSessionSetup)
@@ -306,8 +318,12 @@ private:
         const bool is_311 = ctx.smb2_dialect == smb2::kDialect311;
         if (!h.is_response()) {
             if (!s.preauth_started) {
-                s.preauth = conns_[ctx.conn].preauth;
+                const Connection &c = conns_[ctx.conn];
+                s.preauth = c.preauth;
                 s.preauth_started = true;
+                // A new session's first request has SessionId 0 (MS-SMB2 3.2.4.2.3).
+                s.preauth_whole = c.negotiate_request && c.negotiate_response &&
+                                  h.session_id == 0;
             }
             // MS-SMB2 2.2.5 Flags: SMB2_SESSION_FLAG_BINDING.
             if (msg.size() > smb2::kHeaderSize + 2 && (msg[smb2::kHeaderSize + 2] & 0x01) != 0)
@@ -330,8 +346,12 @@ private:
             }
             return;
         }
-        if (h.status == smb2::kStatusSuccess && s.preauth_started)
-            s.preauth_final = true;
+        if (h.status == smb2::kStatusSuccess) {
+            if (s.preauth_started)
+                s.preauth_final = true;
+            if (!s.have_key && !s.challenge)
+                s.unsupported = true; // no NTLMSSP: Kerberos, whose key only the table gives
+        }
     }
 
     // --- SMB1 ---------------------------------------------------------------------------
@@ -415,8 +435,23 @@ private:
             s.sum.key_source = keyed.sum.key_source; // the connection's key signs for it
             s.sum.key_state = keyed.sum.key_state;
         }
+        auto check = smb1_verify(keyed.session_key, *sequence, msg);
+        if (check.status == SignatureStatus::Invalid) {
+            // Messages missing from the capture (not from the wire) shift every later
+            // sequence number: a signature that fits a few numbers on says so, and the
+            // count resumes from there instead of calling the rest of the connection invalid.
+            for (std::uint32_t ahead = 1; ahead <= smb1seq::kMaxResync; ++ahead) {
+                if (smb1_verify(keyed.session_key, *sequence + ahead, msg).status !=
+                    SignatureStatus::Valid)
+                    continue;
+                c.next += ahead;
+                if (!h.is_reply() && !c.pending.empty() && c.pending.back().mid == h.mid)
+                    c.pending.back().sequence += ahead;
+                return unverifiable(s, Reason::NoSequence);
+            }
+        }
         // SMB1 keys come from NTLMv2 only, so they are proven.
-        return record(ctx, s, true, smb1_verify(keyed.session_key, *sequence, msg));
+        return record(ctx, s, true, check);
     }
 
     Secrets secrets_;
