@@ -386,8 +386,11 @@ private:
                     if (parse_ntlm_challenge(*ch, nc) == ParseError::None)
                         s.challenge = nc;
                 }
-            } else if (h.success() && h.has_signature() && c.seq_known) {
-                c.active = true;
+            } else if (h.success()) {
+                if (h.has_signature() && c.seq_known)
+                    c.active = true;
+                if (!s.have_key && !s.challenge)
+                    s.unsupported = true; // no NTLMSSP: Kerberos or legacy NTLM
             }
         }
         // Oplock break notifications from the server take no sequence number [L].
@@ -425,7 +428,7 @@ private:
         if (ctx.truncated)
             return unverifiable(s, Reason::Truncated);
         if (!c.seq_known)
-            return unverifiable(s, Reason::NoSetup);
+            return unverifiable(s, s.unsupported ? Reason::Unsupported : Reason::NoSetup);
         Session &keyed = sessions_[c.key_session];
         if (!keyed.have_key)
             return unverifiable(s, no_key_reason(keyed));
