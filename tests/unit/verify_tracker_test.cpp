@@ -84,11 +84,14 @@ struct Sample {
     std::uint32_t tampered_frame;
 };
 // Counts as in verify_capture_test.cpp (make_signed_vectors.py): SMB1 MD5, 2.0.2
-// HMAC-SHA256, 3.1.1 AES-128-GMAC.
+// HMAC-SHA256, 3.1.1 AES-128-GMAC; then 3.0 and 3.1.1 with AES-128-CMAC (every message
+// with SMB2_FLAGS_SIGNED, as `tshark -Y smb2.flags.signature==1` counts them).
 constexpr Sample kSamples[] = {
     {"smb1-cli-required-srv-required.pcap", 17, 12},
     {"smb2-signed-readwrite.pcap", 41, 18},
     {"smb311-signed-readwrite.pcap", 39, 16},
+    {"smb30-signed-readwrite.pcap", 41, 18},       // 3.0, AES-128-CMAC
+    {"smb311-cmac-signed-readwrite.pcap", 39, 16}, // 3.1.1, AES-128-CMAC chosen by the client
 };
 
 class SignedSample : public ::testing::TestWithParam<Sample> {};
