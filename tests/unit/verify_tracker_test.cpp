@@ -478,3 +478,34 @@ TEST(VerifyTracker, Smb1PairMissingFromTheCaptureResynchronises) {
 }
 
 } // namespace
+
+namespace {
+
+// Messages MS-SMB2 never signs are not checked even when SMB2_FLAGS_SIGNED is set: an
+// interim STATUS_PENDING response (3.3.4.2) and an oplock break notification (MessageId
+// all ones, 3.3.4.6). Made here from the 3.1.1 sample's WRITE response (frame 17), whose
+// signature then no longer matches: checking it would call it invalid.
+TEST(VerifyTracker, InterimAndOplockBreakAreNotChecked) {
+    auto as = [](auto change) {
+        return [=](pcap_reader::Capture &c) {
+            for (const auto &m : c.messages)
+                if (m.frame == 17)
+                    change(c.bytes.data() + m.offset);
+        };
+    };
+    Outcome interim = run("smb311-signed-readwrite.pcap", lab_password(), as([](std::uint8_t *h) {
+                              h[16] |= smb2::kFlagAsync;         // Flags: async
+                              h[8] = 0x03, h[9] = 0x01, h[10] = 0, h[11] = 0; // STATUS_PENDING
+                          }));
+    Outcome oplock = run("smb311-signed-readwrite.pcap", lab_password(), as([](std::uint8_t *h) {
+                             std::fill(h + 24, h + 32, 0xFF); // MessageId 0xFFFFFFFFFFFFFFFF
+                         }));
+    for (const Outcome *r : {&interim, &oplock}) {
+        EXPECT_EQ(r->by_frame.count(17), 0u);
+        EXPECT_EQ(r->by_frame.size(), 38u);
+        EXPECT_EQ(signed_session(*r).signatures.invalid, 0u);
+        EXPECT_EQ(signed_session(*r).integrity, Integrity::Verified);
+    }
+}
+
+} // namespace
