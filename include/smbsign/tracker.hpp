@@ -669,7 +669,6 @@ inline void Tracker::verify_message(const Msg &m, Bytes msg, bool smb2, bool neg
     ctx.conn = m.conn_index;
     ctx.session = m.session;
     ctx.frame = m.frame;
-    ctx.from_server = c.server_side_known && m.side == c.server_side;
     ctx.truncated = truncated;
     ctx.mid_capture = m.session != kNoSession && sessions_[m.session].mid_capture;
     static constexpr std::uint16_t kDialects[] = {smb2::kDialect202, smb2::kDialect210,
@@ -677,19 +676,7 @@ inline void Tracker::verify_message(const Msg &m, Bytes msg, bool smb2, bool neg
                                                   smb2::kDialect311};
     if (c.dialect >= Dialect::Smb202)
         ctx.smb2_dialect = kDialects[static_cast<int>(c.dialect) - static_cast<int>(Dialect::Smb202)];
-    switch (c.signing_algorithm) {
-    case smb2::SigningAlgorithm::HmacSha256:
-        ctx.smb2_signing_id = 0;
-        break;
-    case smb2::SigningAlgorithm::AesCmac:
-        ctx.smb2_signing_id = 1;
-        break;
-    case smb2::SigningAlgorithm::AesGmac:
-        ctx.smb2_signing_id = 2;
-        break;
-    default:
-        break;
-    }
+    ctx.smb2_signing_id = verify::signing_id(c.signing_algorithm);
     const verify::Code code = smb2 ? verifier_->smb2(ctx, msg) : verifier_->smb1(ctx, msg);
     if (m.session != kNoSession)
         frames_.note_signature(m.frame, m.session, code);
@@ -1360,14 +1347,8 @@ inline SessionView Tracker::view(std::uint32_t index) const noexcept {
     // Integrity (doc/DEFINITIONS.md, "Signature verification").
     if (verifier_ != nullptr)
         v.signatures = verifier_->summary(index);
-    const auto &sig = v.signatures;
-    if (sig.invalid > 0)
-        v.integrity = verify::Integrity::Invalid;
-    else if (sig.valid > 0 && sig.unverifiable == 0)
-        v.integrity = verify::Integrity::Verified;
-    else if (sig.valid + sig.unverifiable > 0 || v.verdict == Verdict::Signed ||
-             v.verdict == Verdict::Encrypted)
-        v.integrity = verify::Integrity::Unverified;
+    v.integrity = verify::integrity_of(
+        v.signatures, v.verdict == Verdict::Signed || v.verdict == Verdict::Encrypted);
     return v;
 }
 
