@@ -19,7 +19,6 @@
 #include <ws_version.h>
 
 #include <array>
-#include <memory>
 #include <new>
 #include <string>
 #include <string_view>
