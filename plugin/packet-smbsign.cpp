@@ -7,9 +7,11 @@
 
 #include "smbsign/hints.hpp"
 #include "smbsign/tracker.hpp"
+#include "smbsign/verify/verifier.hpp"
 #include "plugin/compat.hpp"
 #include "plugin/glue.hpp"
 #include "plugin/input.hpp"
+#include "plugin/secrets.hpp"
 
 #include <epan/expert.h>
 #include <epan/packet.h>
@@ -54,6 +56,15 @@ int hf_fix = -1;
 int hf_negotiate_frame = -1;
 int hf_setup_frame = -1;
 int hf_outcome_frame = -1;
+int hf_signature_status = -1;
+int hf_signature_expected = -1;
+int hf_signature_reason = -1;
+int hf_integrity = -1;
+int hf_signatures_valid = -1;
+int hf_signatures_invalid = -1;
+int hf_signatures_unverifiable = -1;
+int hf_key_source = -1;
+int hf_key_status = -1;
 int ett_smbsign = -1;
 
 expert_field ei_server_not_required = EI_INIT;
@@ -64,6 +75,9 @@ expert_field ei_predicted_denied = EI_INIT;
 expert_field ei_predicted_signing_failure = EI_INIT;
 expert_field ei_outcome_mismatch = EI_INIT;
 expert_field ei_signing_active = EI_INIT;
+expert_field ei_signature_invalid = EI_INIT;
+expert_field ei_key_wrong = EI_INIT;
+expert_field ei_all_verified = EI_INIT;
 std::array<expert_field, static_cast<std::size_t>(Anomaly::Count)> ei_anomaly{};
 
 dissector_handle_t smbsign_handle;
@@ -71,6 +85,7 @@ int smbsign_tap = -1;
 int expert_tap = -1;
 
 Tracker *tracker = nullptr; // created in init, freed in cleanup
+verify::Verifier *verifier = nullptr; // only when secrets are given
 
 // Enumerated fields are strings holding the core's own words, so that every output
 // (-T fields/json/ek/pdml, columns, the GUI) prints the word and filters compare it
@@ -83,6 +98,10 @@ proto_item *add_word(proto_tree *tree, int hf, tvbuff_t *tvb, std::string_view w
 
 void init_routine() {
     tracker = new Tracker();
+    if (auto s = secrets::collect(); !s.empty()) {
+        verifier = new verify::Verifier(std::move(s));
+        tracker->set_verifier(verifier);
+    }
     expert_tap = find_tap_id("expert"); // registered after the plugins' handoff
     input::reset();
     input::hook_smb_heuristics(proto_smbsign);
@@ -91,6 +110,8 @@ void init_routine() {
 void cleanup_routine() {
     delete tracker;
     tracker = nullptr;
+    delete verifier;
+    verifier = nullptr;
     input::reset();
 }
 
@@ -108,6 +129,51 @@ void analyse_frame(packet_info *pinfo) {
     input::check_delivery(pinfo);
     if (const auto conn = input::closed_connection(pinfo)) // only on ports that carried SMB
         tracker->on_tcp_close(*conn, input::side_of(pinfo), frame);
+}
+
+// The signature check of this frame's message(s) of the session, and the session's
+// integrity. Never a key: only where it came from.
+void add_signature_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const FrameEntry &e,
+                         const SessionView &v) {
+    auto gen = [](proto_item *item) { proto_item_set_generated(item); };
+    const auto &sig = v.signatures;
+    const verify::Status status = verify::status_of(e.signature);
+    if (status != verify::Status::None) {
+        proto_item *item = add_word(st, hf_signature_status, tvb, verify::to_string(status));
+        if (status == verify::Status::Invalid) {
+            if (const verify::Expected *x = verifier != nullptr
+                                                ? verifier->expected(e.frame, e.session)
+                                                : nullptr)
+                gen(proto_tree_add_bytes_with_length(st, hf_signature_expected, tvb, 0, 0,
+                                                     x->signature.data(), x->size));
+            if (sig.key_state == verify::KeyState::Proven)
+                expert_add_info_format(pinfo, item, &ei_signature_invalid,
+                                       "Invalid SMB signature: message altered in transit");
+            else
+                expert_add_info_format(pinfo, item, &ei_signature_invalid,
+                                       "Invalid SMB signature: message altered in transit, or "
+                                       "the key is wrong");
+        } else if (status == verify::Status::Unverifiable) {
+            const auto reason = verify::to_string(verify::reason_of(e.signature));
+            if (!reason.empty())
+                gen(proto_tree_add_string(st, hf_signature_reason, tvb, 0, 0, reason.data()));
+        }
+    }
+    proto_item *integrity = add_word(st, hf_integrity, tvb, verify::to_string(v.integrity));
+    if (sig.valid + sig.invalid + sig.unverifiable > 0) {
+        gen(proto_tree_add_uint(st, hf_signatures_valid, tvb, 0, 0, sig.valid));
+        gen(proto_tree_add_uint(st, hf_signatures_invalid, tvb, 0, 0, sig.invalid));
+        gen(proto_tree_add_uint(st, hf_signatures_unverifiable, tvb, 0, 0, sig.unverifiable));
+    }
+    if (sig.key_source != verify::KeySource::None)
+        add_word(st, hf_key_source, tvb, verify::to_string(sig.key_source));
+    if (sig.key_state != verify::KeyState::Unknown) {
+        proto_item *key = add_word(st, hf_key_status, tvb, verify::to_string(sig.key_state));
+        if (sig.key_state == verify::KeyState::Wrong && pinfo->num == v.setup_frame)
+            expert_add_info(pinfo, key, &ei_key_wrong);
+    }
+    if (v.integrity == verify::Integrity::Verified && pinfo->num == v.setup_frame)
+        expert_add_info(pinfo, integrity, &ei_all_verified);
 }
 
 // One expert info per anomaly the core reported for this frame and session.
@@ -184,6 +250,7 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
         gen(proto_tree_add_uint(st, hf_setup_frame, tvb, 0, 0, v.setup_frame));
     if (v.outcome_frame != kNoFrame)
         gen(proto_tree_add_uint(st, hf_outcome_frame, tvb, 0, 0, v.outcome_frame));
+    add_signature_items(tvb, pinfo, st, e, v);
 
     // Expert info, each on the frame that proves it.
     const guint32 frame = pinfo->num;
@@ -334,10 +401,38 @@ void register_protocol() {
         {&hf_outcome_frame,
          {"Outcome proven in frame", "smbsign.outcome_frame", FT_FRAMENUM, BASE_NONE, nullptr, 0,
           nullptr, HFILL}},
+        {&hf_signature_status,
+         {"Signature", "smbsign.signature.status", FT_STRING, BASE_NONE, nullptr, 0,
+          "valid, invalid or unverifiable: the signature checked with the session's key", HFILL}},
+        {&hf_signature_expected,
+         {"Expected signature", "smbsign.signature.expected", FT_BYTES, BASE_NONE, nullptr, 0,
+          "The signature the session's key gives for this message", HFILL}},
+        {&hf_signature_reason,
+         {"Why unverifiable", "smbsign.signature.reason", FT_STRING, BASE_NONE, nullptr, 0,
+          nullptr, HFILL}},
+        {&hf_integrity,
+         {"Integrity", "smbsign.integrity", FT_STRING, BASE_NONE, nullptr, 0,
+          "verified, invalid, unverified or not-signed", HFILL}},
+        {&hf_signatures_valid,
+         {"Valid signatures", "smbsign.signatures.valid", FT_UINT32, BASE_DEC, nullptr, 0,
+          nullptr, HFILL}},
+        {&hf_signatures_invalid,
+         {"Invalid signatures", "smbsign.signatures.invalid", FT_UINT32, BASE_DEC, nullptr, 0,
+          nullptr, HFILL}},
+        {&hf_signatures_unverifiable,
+         {"Unverifiable signatures", "smbsign.signatures.unverifiable", FT_UINT32, BASE_DEC,
+          nullptr, 0, nullptr, HFILL}},
+        {&hf_key_source,
+         {"Key source", "smbsign.key.source", FT_STRING, BASE_NONE, nullptr, 0,
+          "password, NT hash, session key or keytab (never the key itself)", HFILL}},
+        {&hf_key_status,
+         {"Key status", "smbsign.key.status", FT_STRING, BASE_NONE, nullptr, 0,
+          "proven (NTLMv2 proof or a valid signature) or wrong", HFILL}},
     };
     static gint *ett[] = {&ett_smbsign};
 
-    static ei_register_info ei[static_cast<std::size_t>(Anomaly::Count) + 8] = {
+    constexpr std::size_t kFixed = 11; // the entries before the anomalies
+    static ei_register_info ei[static_cast<std::size_t>(Anomaly::Count) + kFixed] = {
         {&ei_server_not_required,
          {"smbsign.server_not_required", PI_SECURITY, PI_WARN,
           "Server does not require SMB signing: sessions can be relayed (NTLM relay risk)",
@@ -369,6 +464,16 @@ void register_protocol() {
         {&ei_signing_active,
          {"smbsign.signing_active", PI_SECURITY, PI_NOTE, "SMB signing active in this session",
           EXPFILL}},
+        {&ei_signature_invalid,
+         {"smbsign.signature.invalid", PI_SECURITY, PI_ERROR, "Invalid SMB signature", EXPFILL}},
+        {&ei_key_wrong,
+         {"smbsign.key.wrong", PI_SECURITY, PI_WARN,
+          "The password or NT hash given for this user is wrong: its signatures cannot be "
+          "checked",
+          EXPFILL}},
+        {&ei_all_verified,
+         {"smbsign.integrity.verified", PI_SECURITY, PI_NOTE,
+          "Every signature of this session verified", EXPFILL}},
     };
     static std::array<std::string, static_cast<std::size_t>(Anomaly::Count)> anomaly_names;
     for (unsigned a = 0; a < static_cast<unsigned>(Anomaly::Count); ++a) {
@@ -384,7 +489,7 @@ void register_protocol() {
         entry.eiinfo.group = malformed ? PI_MALFORMED : PI_SECURITY;
         entry.eiinfo.severity = malformed ? PI_ERROR : (limit ? PI_NOTE : PI_WARN);
         entry.eiinfo.summary = describe(an).data();
-        ei[8 + a] = entry;
+        ei[kFixed + a] = entry;
     }
 
     proto_smbsign = proto_register_protocol("SMB Signing Analysis", "SMBSIGN", "smbsign");
@@ -392,6 +497,7 @@ void register_protocol() {
     proto_register_subtree_array(ett, G_N_ELEMENTS(ett));
     expert_module_t *expert = expert_register_protocol(proto_smbsign);
     expert_register_field_array(expert, ei, G_N_ELEMENTS(ei));
+    secrets::register_prefs(proto_smbsign);
     register_init_routine(init_routine);
     register_cleanup_routine(cleanup_routine);
     smbsign_tap = register_tap("smbsign");

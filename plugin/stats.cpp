@@ -1,6 +1,6 @@
 // Statistics over sessions: `-z smbsign,sessions[,csv]` prints one row per session,
 // and the stats tree `-z smbsign,tree` (also Statistics > SMB Signing in the GUI)
-// counts sessions by verdict, prediction and outcome.
+// counts sessions by verdict, prediction, outcome and integrity.
 //
 // Both keep the latest record of each session: with `tshark -2` (and in the GUI)
 // that is the final state; in a single pass it is the state at the session's last frame.
@@ -60,13 +60,14 @@ void table_draw_json(const SessionTable &t) {
         std::printf(", \"client\": \"%s\", \"server\": \"%s\", \"dialect\": \"%s\", "
                     "\"client_policy\": \"%s\", \"server_policy\": \"%s\", "
                     "\"verdict\": \"%s\", \"predicted\": \"%s\", \"observed\": \"%s\", "
-                    "\"consistent\": %s, \"negotiate_frame\": %u, \"setup_frame\": %u, "
-                    "\"outcome_frame\": %u}",
+                    "\"consistent\": %s, \"integrity\": \"%s\", \"negotiate_frame\": %u, "
+                    "\"setup_frame\": %u, \"outcome_frame\": %u}",
                     r.client, r.server, to_string(v.dialect).data(), to_string(v.client).data(),
                     to_string(v.server).data(), to_string(v.verdict).data(),
                     to_string(v.predicted).data(), to_string(v.observed).data(),
-                    v.consistent ? (*v.consistent ? "true" : "false") : "null", v.negotiate_frame,
-                    v.setup_frame, v.outcome_frame);
+                    v.consistent ? (*v.consistent ? "true" : "false") : "null",
+                    verify::to_string(v.integrity).data(), v.negotiate_frame, v.setup_frame,
+                    v.outcome_frame);
         sep = ",\n";
     }
     std::printf("\n]\n");
@@ -81,14 +82,15 @@ void table_draw(void *data) {
     const bool csv = t->format == Format::Csv;
     if (csv) {
         std::printf("session,session_id,client,server,dialect,client_policy,server_policy,"
-                    "verdict,predicted,observed,consistent,negotiate_frame,setup_frame,"
-                    "outcome_frame\n");
+                    "verdict,predicted,observed,consistent,integrity,negotiate_frame,"
+                    "setup_frame,outcome_frame\n");
     } else {
         std::printf("\n================================================================================"
                     "==================================\nSMB signing sessions\n"
-                    "%-4s %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %s\n",
+                    "%-4s %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %-10s %s\n",
                     "#", "Client", "Server", "Dialect", "Cli.pol", "Srv.pol", "Verdict",
-                    "Predicted", "Observed", "Cons.", "Frames (negotiate/setup/outcome)");
+                    "Predicted", "Observed", "Cons.", "Integrity",
+                    "Frames (negotiate/setup/outcome)");
     }
     for (const auto &[number, r] : t->rows) {
         const SessionView &v = r.view;
@@ -96,19 +98,20 @@ void table_draw(void *data) {
         if (v.id_known)
             std::snprintf(id, sizeof id, "0x%llx", static_cast<unsigned long long>(v.id));
         if (csv) {
-            std::printf("%u,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%u,%u,%u\n", number, id, r.client,
+            std::printf("%u,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%u,%u,%u\n", number, id, r.client,
                         r.server, to_string(v.dialect).data(), to_string(v.client).data(),
                         to_string(v.server).data(), to_string(v.verdict).data(),
                         to_string(v.predicted).data(), to_string(v.observed).data(),
-                        consistent_text(v).c_str(), v.negotiate_frame, v.setup_frame,
-                        v.outcome_frame);
+                        consistent_text(v).c_str(), verify::to_string(v.integrity).data(),
+                        v.negotiate_frame, v.setup_frame, v.outcome_frame);
             continue;
         }
-        std::printf("%-4u %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %u/%u/%u\n", number,
-                    r.client, r.server, to_string(v.dialect).data(), to_string(v.client).data(),
-                    to_string(v.server).data(), to_string(v.verdict).data(),
-                    to_string(v.predicted).data(), to_string(v.observed).data(),
-                    consistent_text(v).c_str(), v.negotiate_frame, v.setup_frame,
+        std::printf("%-4u %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %-10s %u/%u/%u\n",
+                    number, r.client, r.server, to_string(v.dialect).data(),
+                    to_string(v.client).data(), to_string(v.server).data(),
+                    to_string(v.verdict).data(), to_string(v.predicted).data(),
+                    to_string(v.observed).data(), consistent_text(v).c_str(),
+                    verify::to_string(v.integrity).data(), v.negotiate_frame, v.setup_frame,
                     v.outcome_frame);
     }
     if (!csv)
@@ -187,7 +190,7 @@ std::string_view consistency_label(std::size_t i) {
     return kLabels[i];
 }
 
-std::array<Group, 6> groups = {{
+std::array<Group, 7> groups = {{
     {"Verdict", 5, [](const SessionView &v) { return static_cast<std::uint8_t>(v.verdict); }, {},
      label_of<Verdict>},
     {"Server policy", 4, [](const SessionView &v) { return static_cast<std::uint8_t>(v.server); },
@@ -201,6 +204,8 @@ std::array<Group, 6> groups = {{
      [](const SessionView &v) { return static_cast<std::uint8_t>(v.observed); }, {},
      label_of<Observed>},
     {"Consistent with prediction", 3, consistency, {}, consistency_label},
+    {"Integrity", 4, [](const SessionView &v) { return static_cast<std::uint8_t>(v.integrity); },
+     {}, label_of<verify::Integrity>},
 }};
 
 std::map<std::uint32_t, SessionView> tree_sessions;

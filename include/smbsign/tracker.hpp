@@ -7,6 +7,7 @@
 #include "smbsign/matrix.hpp"
 #include "smbsign/smb1.hpp"
 #include "smbsign/smb2.hpp"
+#include "smbsign/verify/result.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -106,6 +107,7 @@ struct FrameEntry {
     std::uint32_t frame = 0;
     std::uint32_t session = kNoSession;
     AnomalySet anomalies = 0;
+    verify::Code signature = 0; // the signature check of its message(s), verify/result.hpp
 };
 
 // The frame log: 8 bytes per (frame, session) pair; the rare anomalies live apart.
@@ -186,18 +188,43 @@ public:
     }
 
     [[nodiscard]] FrameEntry entry(std::size_t i) const {
-        FrameEntry e{slots_[i].frame, slots_[i].session, 0};
+        FrameEntry e{slots_[i].frame, slots_[i].session, 0, 0};
         auto it = std::lower_bound(anomalies_.begin(), anomalies_.end(), i,
                                    [](const auto &a, std::size_t k) { return a.first < k; });
         if (it != anomalies_.end() && it->first == i)
             e.anomalies = it->second;
+        auto sig = std::lower_bound(signatures_.begin(), signatures_.end(), i,
+                                    [](const auto &a, std::size_t k) { return a.first < k; });
+        if (sig != signatures_.end() && sig->first == i)
+            e.signature = sig->second;
         return e;
+    }
+
+    // The signature check of a message already noted for (frame, session); a frame's
+    // several messages of one session (compound) keep the result that matters most.
+    void note_signature(std::uint32_t frame, std::uint32_t session, verify::Code code) noexcept {
+        if (verify::status_of(code) == verify::Status::None)
+            return;
+        for (std::size_t i = slots_.size(); i > 0 && slots_[i - 1].frame == frame; --i) {
+            if (slots_[i - 1].session != session)
+                continue;
+            const auto key = static_cast<std::uint32_t>(i - 1);
+            try {
+                if (!signatures_.empty() && signatures_.back().first == key)
+                    signatures_.back().second = verify::worse(signatures_.back().second, code);
+                else
+                    signatures_.emplace_back(key, code);
+            } catch (...) { // out of memory: the message is shown unchecked
+            }
+            return;
+        }
     }
 
     void clear() noexcept {
         slots_.clear();
         hint_ = 0;
         anomalies_.clear();
+        signatures_.clear();
     }
 
 private:
@@ -213,6 +240,7 @@ private:
     std::deque<Slot> slots_;
     mutable std::size_t hint_ = 0; // where the last of() answer started
     std::vector<std::pair<std::uint32_t, AnomalySet>> anomalies_; // by slot index
+    std::vector<std::pair<std::uint32_t, verify::Code>> signatures_; // by slot index
 };
 
 // Everything the plugin shows about one session, derived on request.
@@ -245,6 +273,9 @@ struct SessionView {
     std::uint32_t first_signed_frame = kNoFrame;
     std::uint32_t first_unsigned_frame = kNoFrame;
     bool malformed = false;
+    // Signature verification (a verify::Hook set): doc/DEFINITIONS.md.
+    verify::Integrity integrity = verify::Integrity::NotSigned;
+    verify::SessionSummary signatures;
 };
 
 class Tracker {
@@ -285,7 +316,12 @@ public:
         return c.server_side;
     }
 
+    // The verifier fed with every message from now on (nullptr: none); not owned.
+    void set_verifier(verify::Hook *verifier) noexcept { verifier_ = verifier; }
+
     void clear() noexcept {
+        if (verifier_ != nullptr)
+            verifier_->clear();
         sessions_.clear();
         connections_.clear();
         conn_index_.clear();
@@ -415,8 +451,11 @@ private:
     void smb2_negotiate(Msg &m, const smb2::Header &h, Bytes msg) noexcept;
     void smb2_session_setup(Msg &m, const smb2::Header &h, Bytes msg) noexcept;
     void smb2_transform(Msg &m, Bytes data) noexcept;
+    void verify_message(const Msg &m, Bytes msg, bool smb2, bool negotiate,
+                        bool truncated) noexcept;
 
     Limits limits_;
+    verify::Hook *verifier_ = nullptr;
     std::deque<Session> sessions_;       // deques: growth copies nothing and leaves no
     std::deque<Connection> connections_; // unused capacity behind
     std::unordered_map<std::uint32_t, std::uint32_t> conn_index_;
@@ -657,6 +696,29 @@ inline void Tracker::finish(Msg &m, bool is_request, bool is_signed) noexcept {
     note(m.frame, m.session, m.anomalies);
 }
 
+// Hands one message to the verifier, if any, and notes its signature check.
+inline void Tracker::verify_message(const Msg &m, Bytes msg, bool smb2, bool negotiate,
+                                    bool truncated) noexcept {
+    if (verifier_ == nullptr || (m.session == kNoSession && !negotiate))
+        return;
+    const Connection &c = *m.conn;
+    verify::MessageContext ctx;
+    ctx.conn = m.conn_index;
+    ctx.session = m.session;
+    ctx.frame = m.frame;
+    ctx.truncated = truncated;
+    ctx.mid_capture = m.session != kNoSession && sessions_[m.session].mid_capture;
+    static constexpr std::uint16_t kDialects[] = {smb2::kDialect202, smb2::kDialect210,
+                                                  smb2::kDialect300, smb2::kDialect302,
+                                                  smb2::kDialect311};
+    if (c.dialect >= Dialect::Smb202)
+        ctx.smb2_dialect = kDialects[static_cast<int>(c.dialect) - static_cast<int>(Dialect::Smb202)];
+    ctx.smb2_signing_id = verify::signing_id(c.signing_algorithm);
+    const verify::Code code = smb2 ? verifier_->smb2(ctx, msg) : verifier_->smb1(ctx, msg);
+    if (m.session != kNoSession)
+        frames_.note_signature(m.frame, m.session, code);
+}
+
 inline std::size_t Tracker::on_pdu(std::uint32_t conn_id, std::uint8_t side, std::uint32_t frame,
                                    Bytes data, std::size_t reported_size) noexcept {
     Msg m;
@@ -678,6 +740,8 @@ inline std::size_t Tracker::on_pdu(std::uint32_t conn_id, std::uint8_t side, std
         if (smb2::starts_with(data, smb2::kCompressionProtocolId))
             return data.size(); // compressed: its content cannot be read here
         smb1_message(m, data);
+        verify_message(m, data, false, data.size() > 4 && data[4] == smb1::kCmdNegotiate,
+                       m.truncated);
     } catch (...) { // std::bad_alloc from a container: stop analysing, never unwind into C
         m.anomalies |= bit(Anomaly::SessionLimit);
     }
@@ -922,6 +986,8 @@ inline std::size_t Tracker::smb2_chain(Msg &m, Bytes data) noexcept {
         Msg one = m;
         one.anomalies = 0;
         smb2_message(one, h, smb2::message_bytes(rest, h));
+        verify_message(one, smb2::message_bytes(rest, h), true, h.command == smb2::kCmdNegotiate,
+                       m.truncated && (h.next_command == 0 || h.next_command > rest.size()));
         // Wireshark locates each element of a compound chain on its own, so a link past
         // the located bytes is normal: the next element comes as its own PDU.
         if (h.next_command == 0 || h.next_command >= rest.size())
@@ -1327,6 +1393,12 @@ inline SessionView Tracker::view(std::uint32_t index) const noexcept {
         }
     }
     v.consistent = consistent(v.predicted, v.observed, v.verdict, v.server);
+
+    // Integrity (doc/DEFINITIONS.md, "Signature verification").
+    if (verifier_ != nullptr)
+        v.signatures = verifier_->summary(index);
+    v.integrity = verify::integrity_of(
+        v.signatures, v.verdict == Verdict::Signed || v.verdict == Verdict::Encrypted);
     return v;
 }
 

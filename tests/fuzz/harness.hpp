@@ -227,8 +227,8 @@ inline void check_view(const Tracker &t, std::uint32_t index, std::uint32_t fram
         SMBSIGN_FUZZ_CHECK(v.counted_encrypted > 0);
         SMBSIGN_FUZZ_CHECK(v.counted_signed == v.counted - v.counted_encrypted);
         break;
-    case Verdict::Unsigned:
-        SMBSIGN_FUZZ_CHECK(v.counted > 0);
+    case Verdict::Unsigned: // or a key-less (guest/anonymous) grant: doc/DEFINITIONS.md
+        SMBSIGN_FUZZ_CHECK(v.counted > 0 || v.guest || v.anonymous);
         break;
     case Verdict::NotEstablished:
     case Verdict::Unknown:
@@ -247,6 +247,12 @@ inline void check_view(const Tracker &t, std::uint32_t index, std::uint32_t fram
                             v.first_signed_frame, v.first_unsigned_frame})
         SMBSIGN_FUZZ_CHECK(f <= frame);
     SMBSIGN_FUZZ_CHECK((v.observed == Observed::Incomplete) == (v.outcome_frame == kNoFrame));
+    // Integrity follows the session's signature counts (doc/DEFINITIONS.md).
+    const auto &sig = v.signatures;
+    SMBSIGN_FUZZ_CHECK((v.integrity == verify::Integrity::Invalid) == (sig.invalid > 0));
+    if (v.integrity == verify::Integrity::Verified)
+        SMBSIGN_FUZZ_CHECK(sig.valid > 0 && sig.unverifiable == 0);
+    consume(verify::to_string(v.integrity));
     if (v.client_inferred)
         SMBSIGN_FUZZ_CHECK(v.client == Policy::Required);
     if (auto side = t.server_side(index))
@@ -292,6 +298,10 @@ inline void check_tracker(const Tracker &t, std::uint32_t frame) noexcept {
         SMBSIGN_FUZZ_CHECK(e.frame == frame);
         SMBSIGN_FUZZ_CHECK(e.session == kNoSession || e.session < n);
         SMBSIGN_FUZZ_CHECK(e.anomalies < (1u << static_cast<unsigned>(Anomaly::Count)));
+        // A signature check names a reason only when unverifiable.
+        SMBSIGN_FUZZ_CHECK((e.signature >> 2) < static_cast<unsigned>(verify::Reason::Count));
+        SMBSIGN_FUZZ_CHECK(verify::status_of(e.signature) == verify::Status::Unverifiable ||
+                           verify::reason_of(e.signature) == verify::Reason::None);
         // The plugin shows this session's tree for the entry.
         if (e.session != kNoSession)
             SMBSIGN_FUZZ_CHECK(t.view(e.session).number == e.session + 1);
@@ -306,8 +316,11 @@ inline void check_tracker(const Tracker &t, std::uint32_t frame) noexcept {
     SMBSIGN_FUZZ_CHECK(t.frame_entries(frame + 1).empty());
 }
 
-inline void run_tracker(const std::uint8_t *data, std::size_t size) noexcept {
+// `verifier`, if given, is fed every message (fuzz_verify's use).
+inline void run_tracker(const std::uint8_t *data, std::size_t size,
+                        verify::Hook *verifier = nullptr) noexcept {
     Tracker t(kTrackerLimits);
+    t.set_verifier(verifier);
     std::size_t pos = 0;
     std::uint32_t frame = 0;
     while (pos < size) {

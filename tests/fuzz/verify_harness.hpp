@@ -2,7 +2,8 @@
 // (smbsign::fuzz::run_verify), so that the unit tests replay the regression inputs through
 // the same code. A broken property ends the process with __builtin_trap().
 //
-// Fuzzes the verification layer (include/smbsign/verify/): the NTLMSSP
+// Fuzzes the verification layer (include/smbsign/verify/): the credentials-file and keytab
+// parsers, the verifier fed by the tracker (records as fuzz_tracker reads them), the NTLMSSP
 // CHALLENGE/AUTHENTICATE parsers and the NTLMv2 derivation behind them, the UTF-8 password
 // path, the preauth hash, and every signer, all on the same input bytes (an SMB message
 // from the seeds, or anything). Properties checked:
@@ -15,8 +16,10 @@
 #include "harness.hpp" // SMBSIGN_FUZZ_CHECK, within
 
 #include "smbsign/verify/ntlm.hpp"
+#include "smbsign/verify/secrets.hpp"
 #include "smbsign/verify/sign.hpp"
 #include "smbsign/verify/smb2_keys.hpp"
+#include "smbsign/verify/verifier.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -91,7 +94,21 @@ inline void run_verify(const std::uint8_t *data, std::size_t size) {
     signers(in);
     PreauthHash h;
     SMBSIGN_FUZZ_CHECK(h.update(in));
-    (void)nt_hash_from_password(std::string_view(reinterpret_cast<const char *>(data), size));
+    const std::string_view text(reinterpret_cast<const char *>(data), size);
+    (void)nt_hash_from_password(text);
+    // The secrets formats: every line number named bad exists, keytab keys are 16 bytes.
+    Secrets parsed;
+    for (std::size_t line : parse_credentials(text, parsed))
+        SMBSIGN_FUZZ_CHECK(line >= 1 && line <= size + 1);
+    const std::size_t before = parsed.credentials.size();
+    SMBSIGN_FUZZ_CHECK(parse_keytab(in, parsed) == parsed.credentials.size() - before);
+    // The verifier behind the tracker, on the fuzz_tracker record format, with a password
+    // for any user and a session key for SessionId 1.
+    Secrets secrets;
+    secrets.add_password("Sign1ng-Pass");
+    secrets.session_keys.emplace_back(1, kKey);
+    Verifier verifier(std::move(secrets));
+    run_tracker(data, size, &verifier);
 }
 
 } // namespace smbsign::fuzz

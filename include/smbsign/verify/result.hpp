@@ -1,0 +1,199 @@
+// What signature verification tells about one message and one session, and the hook
+// through which the tracker hands its messages to a verifier. Free of libgcrypt: the
+// tracker, the fuzzers and the plugin's tables include this, only the verifier itself
+// (verifier.hpp) needs the cryptography. Meanings: doc/DEFINITIONS.md, "Signature
+// verification".
+#pragma once
+
+#include "smbsign/bytes.hpp"
+#include "smbsign/smb2.hpp"
+
+#include <cstdint>
+#include <string_view>
+
+namespace smbsign::verify {
+
+// The check of one signed message.
+enum class Status : std::uint8_t { None, Valid, Invalid, Unverifiable };
+
+// Why a signed message could not be checked.
+enum class Reason : std::uint8_t {
+    None,
+    NoKey,         // no secret given matches this session
+    KeyWrong,      // the secret given for this user is wrong (NTLMv2 proof does not match)
+    NoSetup,       // the session's set-up (or the connection's NEGOTIATE) is not in the capture
+    Unsupported,   // authentication without a usable key: NTLM v1/LM, Kerberos without a key
+    BoundChannel,  // a channel bound to a session set up elsewhere (multichannel)
+    Truncated,     // the capture cut the message short
+    NoSequence,    // SMB1: the request this response answers was not seen
+    NotSignable,   // a message the protocol never signs (oplock break notification)
+    UnknownDialect,
+    Count
+};
+
+// One message's result as a byte of the frame log: status in bits 0-1, reason above.
+using Code = std::uint8_t;
+constexpr Code encode(Status s, Reason r = Reason::None) noexcept {
+    return static_cast<Code>(static_cast<unsigned>(s) | (static_cast<unsigned>(r) << 2));
+}
+constexpr Status status_of(Code c) noexcept { return static_cast<Status>(c & 3u); }
+constexpr Reason reason_of(Code c) noexcept {
+    const unsigned r = c >> 2;
+    return r < static_cast<unsigned>(Reason::Count) ? static_cast<Reason>(r) : Reason::None;
+}
+// Of two results for one frame and session (compound elements): the one that matters most.
+constexpr Code worse(Code a, Code b) noexcept {
+    constexpr int rank[] = {0, 1, 3, 2}; // None < Valid < Unverifiable < Invalid
+    return rank[static_cast<unsigned>(status_of(b))] > rank[static_cast<unsigned>(status_of(a))]
+               ? b
+               : a;
+}
+
+enum class Integrity : std::uint8_t { NotSigned, Unverified, Verified, Invalid };
+enum class KeySource : std::uint8_t { None, Password, NtHash, SessionKey, Keytab };
+enum class KeyState : std::uint8_t { Unknown, Proven, Wrong };
+
+constexpr std::string_view to_string(Status s) noexcept {
+    switch (s) {
+    case Status::Valid:
+        return "valid";
+    case Status::Invalid:
+        return "invalid";
+    case Status::Unverifiable:
+        return "unverifiable";
+    case Status::None:
+        break;
+    }
+    return "none";
+}
+
+constexpr std::string_view to_string(Reason r) noexcept {
+    switch (r) {
+    case Reason::NoKey:
+        return "no key for this session";
+    case Reason::KeyWrong:
+        return "the key given for this user is wrong";
+    case Reason::NoSetup:
+        return "session set-up not in the capture";
+    case Reason::Unsupported:
+        return "authentication gives no usable key (NTLMv1/LM, or Kerberos without a session key)";
+    case Reason::BoundChannel:
+        return "bound channel (multichannel): its key comes from another connection";
+    case Reason::Truncated:
+        return "truncated frame";
+    case Reason::NoSequence:
+        return "SMB1 sequence number unknown (request not seen)";
+    case Reason::NotSignable:
+        return "oplock break notification: not signed by the protocol";
+    case Reason::UnknownDialect:
+        return "dialect unknown";
+    case Reason::None:
+    case Reason::Count:
+        break;
+    }
+    return "";
+}
+
+constexpr std::string_view to_string(Integrity i) noexcept {
+    switch (i) {
+    case Integrity::Unverified:
+        return "unverified";
+    case Integrity::Verified:
+        return "verified";
+    case Integrity::Invalid:
+        return "invalid";
+    case Integrity::NotSigned:
+        break;
+    }
+    return "not-signed";
+}
+
+constexpr std::string_view to_string(KeySource s) noexcept {
+    switch (s) {
+    case KeySource::Password:
+        return "password";
+    case KeySource::NtHash:
+        return "NT hash";
+    case KeySource::SessionKey:
+        return "session key";
+    case KeySource::Keytab:
+        return "keytab";
+    case KeySource::None:
+        break;
+    }
+    return "none";
+}
+
+constexpr std::string_view to_string(KeyState s) noexcept {
+    switch (s) {
+    case KeyState::Proven:
+        return "proven";
+    case KeyState::Wrong:
+        return "wrong";
+    case KeyState::Unknown:
+        break;
+    }
+    return "unknown";
+}
+
+// A session's verification so far.
+struct SessionSummary {
+    std::uint32_t valid = 0;
+    std::uint32_t invalid = 0;
+    std::uint32_t unverifiable = 0;
+    KeySource key_source = KeySource::None;
+    KeyState key_state = KeyState::Unknown;
+};
+
+// A session's integrity from its checks; `signs`: the session signs as far as the tracker
+// can tell (verdict signed or encrypted), checked or not.
+constexpr Integrity integrity_of(const SessionSummary &s, bool signs) noexcept {
+    if (s.invalid > 0)
+        return Integrity::Invalid;
+    if (s.valid > 0 && s.unverifiable == 0)
+        return Integrity::Verified;
+    if (s.valid + s.unverifiable > 0 || signs)
+        return Integrity::Unverified;
+    return Integrity::NotSigned;
+}
+
+// SMB2 SigningAlgorithmId (MS-SMB2 2.2.3.1.7) of the algorithm a connection uses, 0xFFFF
+// when none or SMB1's MD5.
+constexpr std::uint16_t signing_id(smb2::SigningAlgorithm a) noexcept {
+    switch (a) {
+    case smb2::SigningAlgorithm::HmacSha256:
+        return 0;
+    case smb2::SigningAlgorithm::AesCmac:
+        return 1;
+    case smb2::SigningAlgorithm::AesGmac:
+        return 2;
+    default:
+        return 0xFFFF;
+    }
+}
+
+// What the tracker knows about a message when it hands it over.
+struct MessageContext {
+    std::uint32_t conn = 0;    // the tracker's connection index
+    std::uint32_t session = 0; // the tracker's session index (never kNoSession here)
+    std::uint32_t frame = 0;
+    std::uint16_t smb2_dialect = 0;      // 0x0202 ... 0x0311, 0 for SMB1 or unknown
+    std::uint16_t smb2_signing_id = 0xFFFF; // SIGNING_CAPABILITIES choice, 0xFFFF if none
+    bool truncated = false;
+    bool mid_capture = false; // no SESSION_SETUP of the session was seen
+};
+
+// The tracker's side of verification. Calls come in capture order on the first pass.
+class Hook {
+public:
+    virtual ~Hook() = default;
+    // One SMB2 message (a compound element up to its NextCommand) of a known session,
+    // or a NEGOTIATE (ctx.session may then be any value).
+    virtual Code smb2(const MessageContext &ctx, Bytes message) noexcept = 0;
+    // One SMB1 message, from \xffSMB to its end.
+    virtual Code smb1(const MessageContext &ctx, Bytes message) noexcept = 0;
+    [[nodiscard]] virtual SessionSummary summary(std::uint32_t session) const noexcept = 0;
+    virtual void clear() noexcept = 0;
+};
+
+} // namespace smbsign::verify
