@@ -185,6 +185,7 @@ private:
     std::uint32_t new_session(Msg &m, std::uint64_t id, bool id_known) noexcept;
     std::uint32_t find_session(const Connection &c, std::uint64_t id) const noexcept;
     std::uint32_t pending_session(Msg &m) noexcept;
+    std::uint32_t setup_request_session(Msg &m, std::uint64_t id) noexcept;
     std::uint32_t setup_response_session(Msg &m, std::uint64_t id, bool assigns) noexcept;
     std::uint32_t session_for(Msg &m, std::uint64_t id) noexcept;
     void header_error(Msg &m, ParseError e) noexcept;
@@ -344,6 +345,20 @@ inline std::uint32_t Tracker::pending_session(Msg &m) noexcept {
     if (m.conn->pending_session == kNoSession)
         m.conn->pending_session = new_session(m, 0, false);
     return m.conn->pending_session;
+}
+
+// The session a SESSION_SETUP request belongs to: the one holding its id, a new one for an
+// id no response assigned, or the connection's pending logon for id 0.
+inline std::uint32_t Tracker::setup_request_session(Msg &m, std::uint64_t id) noexcept {
+    Connection &conn = *m.conn;
+    conn.setup_request_seen = true;
+    std::uint32_t s = id != 0 ? find_session(conn, id) : kNoSession;
+    if (s == kNoSession)
+        s = id != 0 ? new_session(m, id, true) : pending_session(m);
+    conn.last_setup_session = s;
+    if (s != kNoSession)
+        sessions_[s].setup_request_seen = true;
+    return s;
 }
 
 // A SESSION_SETUP response names the session id the server assigned: the known

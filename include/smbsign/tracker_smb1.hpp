@@ -126,15 +126,10 @@ inline void Tracker::smb1_session_setup(Msg &m, const smb1::Header &h,
     Connection &conn = *m.conn;
     conn.last_is_negotiate_response = false;
     if (!h.is_reply()) {
-        conn.setup_request_seen = true;
-        m.session = h.uid != 0 ? find_session(conn, h.uid) : kNoSession;
-        if (m.session == kNoSession)
-            m.session = h.uid != 0 ? new_session(m, h.uid, true) : pending_session(m);
-        conn.last_setup_session = m.session;
+        m.session = setup_request_session(m, h.uid);
         if (m.session == kNoSession)
             return;
         Session &s = sessions_[m.session];
-        s.setup_request_seen = true;
         s.smb1_setup_flags2 = h.flags2;
         s.smb1_setup_flags2_seen = true;
         s.client_policy_frame = m.frame;

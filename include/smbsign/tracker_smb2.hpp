@@ -152,15 +152,10 @@ inline void Tracker::smb2_negotiate(Msg &m, const smb2::Header &h, Bytes msg) no
 inline void Tracker::smb2_session_setup(Msg &m, const smb2::Header &h, Bytes msg) noexcept {
     Connection &conn = *m.conn;
     if (!h.is_response()) {
-        conn.setup_request_seen = true;
-        m.session = h.session_id != 0 ? find_session(conn, h.session_id) : kNoSession;
-        if (m.session == kNoSession)
-            m.session = h.session_id != 0 ? new_session(m, h.session_id, true) : pending_session(m);
-        conn.last_setup_session = m.session;
+        m.session = setup_request_session(m, h.session_id);
         if (m.session == kNoSession)
             return;
         Session &s = sessions_[m.session];
-        s.setup_request_seen = true;
         smb2::SessionSetupRequest r;
         const auto e = smb2::parse_session_setup_request(msg, r);
         if (e != ParseError::Truncated || m.truncated)

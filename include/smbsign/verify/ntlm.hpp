@@ -57,6 +57,17 @@ inline std::optional<Bytes> find_ntlmssp(Bytes blob, std::uint32_t type) noexcep
     return msg;
 }
 
+// The NTLMSSP signature and MessageType at the start of every message (MS-NLMP 2.2.1).
+inline ParseError read_ntlm_header(Reader &r, std::uint32_t expected_type) noexcept {
+    std::uint32_t type = 0;
+    Bytes sig;
+    if (!r.read_bytes(nlmp::kSignature.size(), sig) || !r.read_u32le(type))
+        return ParseError::Truncated;
+    if (!std::equal(sig.begin(), sig.end(), nlmp::kSignature.begin()) || type != expected_type)
+        return ParseError::Malformed;
+    return ParseError::None;
+}
+
 struct NtlmChallenge {
     std::array<std::uint8_t, nlmp::kServerChallengeSize> server_challenge{};
     std::uint32_t flags = 0;
@@ -65,13 +76,8 @@ struct NtlmChallenge {
 // MS-NLMP 2.2.1.2. msg starts at the NTLMSSP signature (see find_ntlmssp).
 inline ParseError parse_ntlm_challenge(Bytes msg, NtlmChallenge &out) noexcept {
     Reader r(msg);
-    std::uint32_t type = 0;
-    Bytes sig;
-    if (!r.read_bytes(nlmp::kSignature.size(), sig) || !r.read_u32le(type))
-        return ParseError::Truncated;
-    if (!std::equal(sig.begin(), sig.end(), nlmp::kSignature.begin()) ||
-        type != nlmp::kMessageChallenge)
-        return ParseError::Malformed;
+    if (const auto e = read_ntlm_header(r, nlmp::kMessageChallenge); e != ParseError::None)
+        return e;
     Bytes challenge;
     if (!r.seek(nlmp::kChallengeFlagsOffset) || !r.read_u32le(out.flags) ||
         !r.read_bytes(nlmp::kServerChallengeSize, challenge))
@@ -92,13 +98,8 @@ struct NtlmAuthenticate {
 // inside msg. The spans point into msg.
 inline ParseError parse_ntlm_authenticate(Bytes msg, NtlmAuthenticate &out) noexcept {
     Reader r(msg);
-    std::uint32_t type = 0;
-    Bytes sig;
-    if (!r.read_bytes(nlmp::kSignature.size(), sig) || !r.read_u32le(type))
-        return ParseError::Truncated;
-    if (!std::equal(sig.begin(), sig.end(), nlmp::kSignature.begin()) ||
-        type != nlmp::kMessageAuthenticate)
-        return ParseError::Malformed;
+    if (const auto e = read_ntlm_header(r, nlmp::kMessageAuthenticate); e != ParseError::None)
+        return e;
     auto field = [&](std::size_t at, Bytes &f) -> ParseError {
         std::uint16_t len = 0;
         std::uint16_t max_len = 0;
