@@ -87,14 +87,34 @@ int expert_tap = -1;
 Tracker *tracker = nullptr; // created in init, freed in cleanup
 verify::Verifier *verifier = nullptr; // only when secrets are given
 
-// Enumerated fields are strings holding the core's own words, so that every output
-// (-T fields/json/ek/pdml, columns, the GUI) prints the word and filters compare it
-// (smbsign.verdict == "unsigned"). The core's names are NUL-terminated literals.
-proto_item *add_word(proto_tree *tree, int hf, tvbuff_t *tvb, std::string_view word) {
-    proto_item *item = proto_tree_add_string(tree, hf, tvb, 0, 0, word.data());
-    proto_item_set_generated(item);
-    return item;
-}
+// Adds the generated items of one session's subtree. Enumerated fields are strings holding
+// the core's own words (NUL-terminated literals), so that every output (-T fields/json/ek/
+// pdml, columns, the GUI) prints the word and filters compare it: smbsign.verdict ==
+// "unsigned". In a tree nobody looks at (a display filter, -T fields, a colouring rule, a
+// tap) only the fields someone asked for are added: Wireshark would fake the others, but
+// only after more work than ours. A field not added answers with the subtree's own item,
+// to which expert infos then attach.
+struct Items {
+    proto_tree *tree;
+    tvbuff_t *tvb;
+    proto_item *top;
+    bool visible;
+
+    bool want(int hf) const { return visible || proto_field_is_referenced(tree, hf); }
+    static proto_item *generated(proto_item *item) {
+        proto_item_set_generated(item);
+        return item;
+    }
+    proto_item *word(int hf, std::string_view w) const {
+        return want(hf) ? generated(proto_tree_add_string(tree, hf, tvb, 0, 0, w.data())) : top;
+    }
+    proto_item *number(int hf, guint32 n) const {
+        return want(hf) ? generated(proto_tree_add_uint(tree, hf, tvb, 0, 0, n)) : top;
+    }
+    proto_item *boolean(int hf, bool b) const {
+        return want(hf) ? generated(proto_tree_add_boolean(tree, hf, tvb, 0, 0, b)) : top;
+    }
+};
 
 void init_routine() {
     tracker = new Tracker();
@@ -133,19 +153,18 @@ void analyse_frame(packet_info *pinfo) {
 
 // The signature check of this frame's message(s) of the session, and the session's
 // integrity. Never a key: only where it came from.
-void add_signature_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const FrameEntry &e,
+void add_signature_items(packet_info *pinfo, const Items &add, const FrameEntry &e,
                          const SessionView &v) {
-    auto gen = [](proto_item *item) { proto_item_set_generated(item); };
     const auto &sig = v.signatures;
     const verify::Status status = verify::status_of(e.signature);
     if (status != verify::Status::None) {
-        proto_item *item = add_word(st, hf_signature_status, tvb, verify::to_string(status));
+        proto_item *item = add.word(hf_signature_status, verify::to_string(status));
         if (status == verify::Status::Invalid) {
-            if (const verify::Expected *x = verifier != nullptr
-                                                ? verifier->expected(e.frame, e.session)
-                                                : nullptr)
-                gen(proto_tree_add_bytes_with_length(st, hf_signature_expected, tvb, 0, 0,
-                                                     x->signature.data(), x->size));
+            const verify::Expected *x =
+                verifier != nullptr ? verifier->expected(e.frame, e.session) : nullptr;
+            if (x != nullptr && add.want(hf_signature_expected))
+                Items::generated(proto_tree_add_bytes_with_length(
+                    add.tree, hf_signature_expected, add.tvb, 0, 0, x->signature.data(), x->size));
             if (sig.key_state == verify::KeyState::Proven)
                 expert_add_info_format(pinfo, item, &ei_signature_invalid,
                                        "Invalid SMB signature: message altered in transit");
@@ -156,19 +175,19 @@ void add_signature_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, cons
         } else if (status == verify::Status::Unverifiable) {
             const auto reason = verify::to_string(verify::reason_of(e.signature));
             if (!reason.empty())
-                gen(proto_tree_add_string(st, hf_signature_reason, tvb, 0, 0, reason.data()));
+                add.word(hf_signature_reason, reason);
         }
     }
-    proto_item *integrity = add_word(st, hf_integrity, tvb, verify::to_string(v.integrity));
+    proto_item *integrity = add.word(hf_integrity, verify::to_string(v.integrity));
     if (sig.valid + sig.invalid + sig.unverifiable > 0) {
-        gen(proto_tree_add_uint(st, hf_signatures_valid, tvb, 0, 0, sig.valid));
-        gen(proto_tree_add_uint(st, hf_signatures_invalid, tvb, 0, 0, sig.invalid));
-        gen(proto_tree_add_uint(st, hf_signatures_unverifiable, tvb, 0, 0, sig.unverifiable));
+        add.number(hf_signatures_valid, sig.valid);
+        add.number(hf_signatures_invalid, sig.invalid);
+        add.number(hf_signatures_unverifiable, sig.unverifiable);
     }
     if (sig.key_source != verify::KeySource::None)
-        add_word(st, hf_key_source, tvb, verify::to_string(sig.key_source));
+        add.word(hf_key_source, verify::to_string(sig.key_source));
     if (sig.key_state != verify::KeyState::Unknown) {
-        proto_item *key = add_word(st, hf_key_status, tvb, verify::to_string(sig.key_state));
+        proto_item *key = add.word(hf_key_status, verify::to_string(sig.key_state));
         if (sig.key_state == verify::KeyState::Wrong && pinfo->num == v.setup_frame)
             expert_add_info(pinfo, key, &ei_key_wrong);
     }
@@ -187,8 +206,9 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
     const SessionView v = tracker->view(e.session);
     // The summary line is only formatted for a tree someone will look at (a filter or a
     // tap does not read it, and formatting it costs more than the fields themselves).
+    const bool visible = tree != nullptr && PTREE_DATA(tree)->visible;
     proto_item *ti =
-        tree != nullptr && PTREE_DATA(tree)->visible
+        visible
             ? proto_tree_add_protocol_format(
                   tree, proto_smbsign, tvb, 0, 0,
                   "SMB Signing Analysis: session %u, %s, predicted %s, %s", v.number,
@@ -196,61 +216,65 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
                   to_string(v.observed).data())
             : proto_tree_add_item(tree, proto_smbsign, tvb, 0, 0, ENC_NA);
     proto_item_set_generated(ti);
-    proto_tree *st = proto_item_add_subtree(ti, ett_smbsign);
-    auto gen = [](proto_item *item) { proto_item_set_generated(item); };
+    const Items add{proto_item_add_subtree(ti, ett_smbsign), tvb, ti, visible};
 
-    gen(proto_tree_add_uint(st, hf_session, tvb, 0, 0, v.number));
-    if (v.id_known)
-        gen(v.family == Family::Smb1 // a 16-bit UID: shown as SMB1 tools show it
-                ? proto_tree_add_uint64_format_value(st, hf_session_id, tvb, 0, 0, v.id,
+    add.number(hf_session, v.number);
+    if (v.id_known && add.want(hf_session_id))
+        Items::generated(
+            v.family == Family::Smb1 // a 16-bit UID: shown as SMB1 tools show it
+                ? proto_tree_add_uint64_format_value(add.tree, hf_session_id, tvb, 0, 0, v.id,
                                                      "0x%04x (UID)", static_cast<unsigned>(v.id))
-                : proto_tree_add_uint64(st, hf_session_id, tvb, 0, 0, v.id));
-    add_word(st, hf_dialect, tvb, to_string(v.dialect));
-    proto_item *server_item = add_word(st, hf_server_policy, tvb, to_string(v.server));
-    auto add_hint = [&](const Hint &h, int hf_gpo, int hf_registry) {
+                : proto_tree_add_uint64(add.tree, hf_session_id, tvb, 0, 0, v.id));
+    add.word(hf_dialect, to_string(v.dialect));
+    proto_item *server_item = add.word(hf_server_policy, to_string(v.server));
+    auto add_hint = [&](Policy p, auto hint_of, int hf_gpo, int hf_registry) {
+        if (!add.want(hf_gpo) && !add.want(hf_registry))
+            return;
+        const Hint h = hint_of(p, v.family);
         if (h.group_policy.empty())
             return;
-        gen(proto_tree_add_string(st, hf_gpo, tvb, 0, 0, h.group_policy.data()));
-        gen(proto_tree_add_string(st, hf_registry, tvb, 0, 0, h.registry.data()));
+        add.word(hf_gpo, h.group_policy);
+        add.word(hf_registry, h.registry);
     };
-    add_hint(server_hint(v.server, v.family), hf_server_hint, hf_server_registry);
-    add_word(st, hf_client_policy, tvb, to_string(v.client));
-    add_hint(client_hint(v.client, v.family), hf_client_hint, hf_client_registry);
+    add_hint(v.server, server_hint, hf_server_hint, hf_server_registry);
+    add.word(hf_client_policy, to_string(v.client));
+    add_hint(v.client, client_hint, hf_client_hint, hf_client_registry);
     if (v.client_inferred)
-        gen(proto_tree_add_boolean(st, hf_client_policy_inferred, tvb, 0, 0, TRUE));
+        add.boolean(hf_client_policy_inferred, true);
     if (v.guest)
-        gen(proto_tree_add_boolean(st, hf_guest, tvb, 0, 0, TRUE));
+        add.boolean(hf_guest, true);
     if (v.anonymous)
-        gen(proto_tree_add_boolean(st, hf_anonymous, tvb, 0, 0, TRUE));
+        add.boolean(hf_anonymous, true);
     if (v.mid_capture)
-        gen(proto_tree_add_boolean(st, hf_mid_capture, tvb, 0, 0, TRUE));
-    proto_item *verdict_item = add_word(st, hf_verdict, tvb, to_string(v.verdict));
-    if (!v.verdict_reason.empty()) // the core's reasons are NUL-terminated literals
-        gen(proto_tree_add_string(st, hf_verdict_reason, tvb, 0, 0, v.verdict_reason.data()));
+        add.boolean(hf_mid_capture, true);
+    proto_item *verdict_item = add.word(hf_verdict, to_string(v.verdict));
+    if (!v.verdict_reason.empty())
+        add.word(hf_verdict_reason, v.verdict_reason);
     // SMB2/3 negotiates its algorithm; SMB1's MD5 MAC is only worth naming when in use.
     if (v.signing_algorithm != smb2::SigningAlgorithm::Unknown &&
         (v.family == Family::Smb2 || v.verdict == Verdict::Signed))
-        add_word(st, hf_signing_algorithm, tvb, to_string(v.signing_algorithm));
+        add.word(hf_signing_algorithm, to_string(v.signing_algorithm));
     if (v.cipher != smb2::Cipher::None)
-        add_word(st, hf_cipher, tvb, to_string(v.cipher));
-    gen(proto_tree_add_uint(st, hf_counted, tvb, 0, 0, v.counted));
-    gen(proto_tree_add_uint(st, hf_counted_signed, tvb, 0, 0, v.counted_signed));
-    proto_item *predicted_item = add_word(st, hf_predicted, tvb, to_string(v.predicted));
-    const auto error_text = client_error_text(v.predicted);
-    if (!error_text.empty())
-        gen(proto_tree_add_string(st, hf_client_error, tvb, 0, 0, error_text.data()));
-    proto_item *observed_item = add_word(st, hf_observed, tvb, to_string(v.observed));
+        add.word(hf_cipher, to_string(v.cipher));
+    add.number(hf_counted, v.counted);
+    add.number(hf_counted_signed, v.counted_signed);
+    proto_item *predicted_item = add.word(hf_predicted, to_string(v.predicted));
+    if (const auto error_text = client_error_text(v.predicted); !error_text.empty())
+        add.word(hf_client_error, error_text);
+    proto_item *observed_item = add.word(hf_observed, to_string(v.observed));
     if (v.consistent)
-        gen(proto_tree_add_boolean(st, hf_consistent, tvb, 0, 0, *v.consistent));
-    if (const auto fix = fix_hint(v.predicted, v.observed, v.guest || v.anonymous, v.family); !fix.empty())
-        gen(proto_tree_add_string(st, hf_fix, tvb, 0, 0, fix.data()));
+        add.boolean(hf_consistent, *v.consistent);
+    if (add.want(hf_fix))
+        if (const auto fix = fix_hint(v.predicted, v.observed, v.guest || v.anonymous, v.family);
+            !fix.empty())
+            add.word(hf_fix, fix);
     if (v.negotiate_frame != kNoFrame)
-        gen(proto_tree_add_uint(st, hf_negotiate_frame, tvb, 0, 0, v.negotiate_frame));
+        add.number(hf_negotiate_frame, v.negotiate_frame);
     if (v.setup_frame != kNoFrame)
-        gen(proto_tree_add_uint(st, hf_setup_frame, tvb, 0, 0, v.setup_frame));
+        add.number(hf_setup_frame, v.setup_frame);
     if (v.outcome_frame != kNoFrame)
-        gen(proto_tree_add_uint(st, hf_outcome_frame, tvb, 0, 0, v.outcome_frame));
-    add_signature_items(tvb, pinfo, st, e, v);
+        add.number(hf_outcome_frame, v.outcome_frame);
+    add_signature_items(pinfo, add, e, v);
 
     // Expert info, each on the frame that proves it.
     const guint32 frame = pinfo->num;
