@@ -186,11 +186,13 @@ public:
             if (!nonce || !mac_.set_iv(*nonce))
                 return std::nullopt;
         }
-        static constexpr Smb2Signature kZero{};
-        constexpr std::size_t kAfter = smb2sig::kSignatureOffset + smb2::kSignatureSize;
-        mac_.write(message.first(smb2sig::kSignatureOffset));
-        mac_.write(kZero);
-        mac_.write(message.subspan(kAfter));
+        // The header with its signature field zeroed, then the rest: two MAC writes (each
+        // costs a call into libgcrypt, which shows on small messages).
+        std::array<std::uint8_t, smb2::kHeaderSize> header;
+        std::copy_n(message.begin(), header.size(), header.begin());
+        std::fill_n(header.begin() + smb2sig::kSignatureOffset, smb2::kSignatureSize, 0);
+        mac_.write(header);
+        mac_.write(message.subspan(smb2::kHeaderSize));
         if (algorithm_ == Smb2SigningAlgorithm::HmacSha256) {
             std::array<std::uint8_t, 32> full{}; // the signature is its first 16 bytes
             if (!mac_.read(full))
