@@ -19,17 +19,17 @@ Modes
                       second with UID 0 (a new logon, not a re-authentication) while the
                       first session is still live, the third after a LOGOFF. Meant for
                       smbsign_server.py, which gives every logon UID 10.
-  smb2-compound       SMB 2.1/3.0 logon to a server that requires signing, then one related compound
-                      request chain CREATE + QUERY_INFO + CLOSE (SMB2_FLAGS_RELATED_OPERATIONS
-                      on the second and third, each element 8-byte aligned with NextCommand
-                      set and signed over its own bytes), and reads the compound response.
+  smb2-compound       SMB 2.1/3.0 logon to a server that requires signing, then one
+                      related compound request chain CREATE + QUERY_INFO + CLOSE
+                      (SMB2_FLAGS_RELATED_OPERATIONS on the second and third, each element
+                      8-byte aligned with NextCommand set and signed over its own bytes),
+                      and reads the compound response.
 """
 import argparse
-import sys
-
 import hashlib
 import hmac
 import struct
+import sys
 
 from impacket import crypto, nmb, smb, smb3, smb3structs as s3s
 from impacket.smbconnection import SMBConnection
