@@ -19,15 +19,24 @@ Modes
                       second with UID 0 (a new logon, not a re-authentication) while the
                       first session is still live, the third after a LOGOFF. Meant for
                       smbsign_server.py, which gives every logon UID 10.
+  smb2-compound       SMB 2.1/3.0 logon to a server that requires signing, then one
+                      related compound request chain CREATE + QUERY_INFO + CLOSE
+                      (SMB2_FLAGS_RELATED_OPERATIONS on the second and third, each element
+                      8-byte aligned with NextCommand set and signed over its own bytes),
+                      and reads the compound response.
 """
 import argparse
+import hashlib
+import hmac
+import struct
 import sys
 
-from impacket import nmb, smb, smb3
+from impacket import crypto, nmb, smb, smb3, smb3structs as s3s
 from impacket.smbconnection import SMBConnection
-from impacket.smb3structs import SMB2_DIALECT_002, SMB2_DIALECT_21, SMB2_DIALECT_311
+from impacket.smb3structs import SMB2_DIALECT_002, SMB2_DIALECT_21, SMB2_DIALECT_30, SMB2_DIALECT_311
 
-DIALECTS = {'2.0.2': SMB2_DIALECT_002, '2.1': SMB2_DIALECT_21, '3.1.1': SMB2_DIALECT_311}
+DIALECTS = {'2.0.2': SMB2_DIALECT_002, '2.1': SMB2_DIALECT_21, '3.0': SMB2_DIALECT_30,
+            '3.1.1': SMB2_DIALECT_311}
 
 
 def say(msg):
@@ -138,6 +147,93 @@ def mode_smb2_nosign(a):
     return 0
 
 
+def smb2_sign(s3, data):
+    """The 16-byte signature of one SMB2 message (signature field zero), 2.x or 3.0."""
+    if s3._Connection['Dialect'] in (SMB2_DIALECT_002, SMB2_DIALECT_21):
+        return hmac.new(s3._Session['SessionKey'], data, hashlib.sha256).digest()[:16]
+    return crypto.AES_CMAC(s3._Session['SigningKey'], data, len(data))
+
+
+def mode_smb2_compound(a):
+    c = SMBConnection(a.server_name, a.server, myName=a.name, sess_port=a.port,
+                      preferredDialect=DIALECTS[a.dialect], timeout=30)
+    s3 = c.getSMBServer()
+    c.login(a.user, a.password, domain='SMBSIGN')
+    # impacket would encrypt every 3.x message after the logon: sign them in clear instead
+    s3._Session['SessionFlags'] &= ~s3s.SMB2_SESSION_FLAG_ENCRYPT_DATA
+    say('dialect 0x%04x, signing %s' % (s3._Connection['Dialect'], s3._Session['SigningActivated']))
+    tid = c.connectTree(a.share)
+    say('tree connect ok, tid=%d' % tid)
+
+    create = s3s.SMB2Create()
+    create['SecurityFlags'] = 0
+    create['RequestedOplockLevel'] = s3s.SMB2_OPLOCK_LEVEL_NONE
+    create['ImpersonationLevel'] = s3s.SMB2_IL_IMPERSONATION
+    create['DesiredAccess'] = s3s.FILE_READ_DATA | s3s.FILE_READ_ATTRIBUTES
+    create['FileAttributes'] = 0
+    create['ShareAccess'] = s3s.FILE_SHARE_READ
+    create['CreateDisposition'] = s3s.FILE_OPEN
+    create['CreateOptions'] = s3s.FILE_NON_DIRECTORY_FILE
+    create['NameLength'] = len('hello.txt') * 2
+    create['Buffer'] = 'hello.txt'.encode('utf-16le')
+    create['CreateContextsOffset'] = 0
+    create['CreateContextsLength'] = 0
+    related = b'\xff' * 16   # "the file just opened in this chain"
+    query = s3s.SMB2QueryInfo()
+    query['InfoType'] = s3s.SMB2_0_INFO_FILE
+    query['FileInfoClass'] = s3s.SMB2_FILE_STANDARD_INFO
+    query['OutputBufferLength'] = 4096
+    query['InputBufferOffset'] = 0
+    query['InputBufferLength'] = 0
+    query['AdditionalInformation'] = 0
+    query['Flags'] = 0
+    query['FileID'] = related
+    query['Buffer'] = b'\x00'
+    close = s3s.SMB2Close()
+    close['Flags'] = 0
+    close['FileID'] = related
+
+    elements = [(s3s.SMB2_CREATE, create), (s3s.SMB2_QUERY_INFO, query), (s3s.SMB2_CLOSE, close)]
+    chain = b''
+    for i, (cmd, body) in enumerate(elements):
+        p = s3s.SMB2Packet()
+        p['Command'] = cmd
+        p['CreditCharge'] = 1
+        p['CreditRequestResponse'] = 127
+        p['MessageID'] = s3._Connection['SequenceWindow']
+        s3._Connection['SequenceWindow'] += 1
+        p['SessionID'] = s3._Session['SessionID']
+        p['TreeID'] = tid
+        p['Flags'] = s3s.SMB2_FLAGS_SIGNED | (s3s.SMB2_FLAGS_RELATED_OPERATIONS if i else 0)
+        p['Data'] = body
+        p['Signature'] = b'\x00' * 16
+        last = i == len(elements) - 1
+        size = len(p.getData())
+        if not last:
+            size += -size % 8
+            p['NextCommand'] = size
+        data = p.getData().ljust(size, b'\x00')
+        data = data[:48] + smb2_sign(s3, data) + data[64:]
+        chain += data
+    s3._NetBIOSSession.send_packet(chain)
+    say('sent a compound chain of %d elements, %d bytes' % (len(elements), len(chain)))
+
+    # the compound response: one NetBIOS message, or several if the server split it
+    got = 0
+    while got < len(elements):
+        buf = s3._NetBIOSSession.recv_packet(30).get_trailer()
+        while buf:
+            nxt, status, cmd = (struct.unpack_from('<I', buf, 20)[0], struct.unpack_from('<I', buf, 8)[0],
+                                struct.unpack_from('<H', buf, 12)[0])
+            say('response command %d status 0x%08x%s' % (cmd, status, ' (compound)' if nxt else ''))
+            if status != 0x103:   # STATUS_PENDING: the final answer follows
+                got += 1
+            buf = buf[nxt:] if nxt else b''
+    c.disconnectTree(tid)
+    c.close()   # LOGOFF, then the TCP close
+    return 0
+
+
 def mode_smb1_relogon(a):
     s = smb1_connect(a, 0)
     say('server SecurityMode 0x%02x' % s._dialects_parameters['SecurityMode'])
@@ -162,7 +258,8 @@ def mode_smb1_relogon(a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--mode', required=True, choices=['smb1-require-close', 'smb1-nosign', 'smb2-nosign', 'smb1-relogon'])
+    p.add_argument('--mode', required=True, choices=['smb1-require-close', 'smb1-nosign', 'smb2-nosign', 'smb1-relogon',
+                                                        'smb2-compound'])
     p.add_argument('--server', required=True, help='server IP address')
     p.add_argument('--server-name', default='SMBSIGN-SRV', help='server NetBIOS name')
     p.add_argument('--name', default='SMBSIGN-CLI', help='client NetBIOS name (my_name)')
@@ -176,7 +273,8 @@ def main():
     fn = {'smb1-require-close': mode_smb1_require_close,
           'smb1-nosign': mode_smb1_nosign,
           'smb2-nosign': mode_smb2_nosign,
-          'smb1-relogon': mode_smb1_relogon}[a.mode]
+          'smb1-relogon': mode_smb1_relogon,
+          'smb2-compound': mode_smb2_compound}[a.mode]
     return fn(a)
 
 

@@ -429,6 +429,29 @@ TEST(VerifyTracker, CompoundAlteredElementOrPaddingIsInvalid) {
     }
 }
 
+// Real compound chains (samples/generate, impacket's smb2-compound mode): frame 14 is a
+// CREATE + QUERY_INFO + CLOSE request, frame 15 Samba's compound response, each element
+// signed over its own bytes; 2.1 signs with HMAC-SHA256, 3.0 with AES-128-CMAC.
+TEST(VerifyTracker, RealCompoundChainsEveryElementValidAndEachCheckedAlone) {
+    for (const char *sample : {"smb21-signed-compound.pcap", "smb30-signed-compound.pcap"}) {
+        Outcome r = run(sample, lab_password());
+        EXPECT_EQ(r.by_frame.size(), 9u) << sample; // frames 11 to 19
+        for (const auto &[frame, code] : r.by_frame)
+            EXPECT_EQ(status_of(code), Status::Valid) << sample << " frame " << frame;
+        EXPECT_EQ(signed_session(r).signatures.valid, 13u) << sample; // 7 + 2 chains of 3
+        EXPECT_EQ(signed_session(r).integrity, Integrity::Verified) << sample;
+
+        // One byte of the second element's header (Reserved, at 32) in the request chain,
+        // whose first element is 0x90 bytes long: that frame alone, that element alone.
+        Outcome t = run(sample, lab_password(), flip(14, 0x90 + 32));
+        for (const auto &[frame, code] : t.by_frame)
+            EXPECT_EQ(status_of(code), frame == 14 ? Status::Invalid : Status::Valid)
+                << sample << " frame " << frame;
+        EXPECT_EQ(signed_session(t).signatures.invalid, 1u) << sample;
+        EXPECT_EQ(signed_session(t).signatures.valid, 12u) << sample;
+    }
+}
+
 } // namespace
 
 namespace {
