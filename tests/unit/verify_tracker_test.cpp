@@ -25,12 +25,8 @@ struct Outcome {
     std::vector<SessionView> sessions;
 };
 
-// Feeds a capture (with `tamper` applied to its bytes first) to a tracker with a verifier.
-template <typename Tamper>
-Outcome run(const std::string &sample, Secrets secrets, Tamper tamper) {
-    auto cap = pcap_reader::read(std::string(SMBSIGN_SAMPLES_DIR) + "/" + sample);
-    EXPECT_FALSE(cap.messages.empty()) << sample;
-    tamper(cap);
+// Feeds a capture's messages to a tracker with a verifier holding `secrets`.
+Outcome feed(const pcap_reader::Capture &cap, Secrets secrets) {
     Verifier verifier(std::move(secrets));
     Tracker tracker;
     tracker.set_verifier(&verifier);
@@ -44,6 +40,15 @@ Outcome run(const std::string &sample, Secrets secrets, Tamper tamper) {
     for (std::uint32_t i = 0; i < tracker.session_count(); ++i)
         r.sessions.push_back(tracker.view(i));
     return r;
+}
+
+// Reads a sample, applies `tamper` to its bytes, and feeds it.
+template <typename Tamper>
+Outcome run(const std::string &sample, Secrets secrets, Tamper tamper) {
+    auto cap = pcap_reader::read(std::string(SMBSIGN_SAMPLES_DIR) + "/" + sample);
+    EXPECT_FALSE(cap.messages.empty()) << sample;
+    tamper(cap);
+    return feed(cap, std::move(secrets));
 }
 Outcome run(const std::string &sample, Secrets secrets) {
     return run(sample, std::move(secrets), [](pcap_reader::Capture &) {});
@@ -387,24 +392,8 @@ pcap_reader::Capture compound_capture(std::optional<std::size_t> alter) {
     return cap;
 }
 
-Outcome run_capture(pcap_reader::Capture cap) {
-    Verifier verifier(lab_password());
-    Tracker tracker;
-    tracker.set_verifier(&verifier);
-    Outcome r;
-    for (const auto &m : cap.messages) {
-        tracker.on_pdu(m.conn, m.side, m.frame, Bytes(cap.bytes).subspan(m.offset, m.size), m.size);
-        for (const FrameEntry &e : tracker.frame_entries(m.frame))
-            if (status_of(e.signature) != Status::None)
-                r.by_frame[m.frame] = e.signature;
-    }
-    for (std::uint32_t i = 0; i < tracker.session_count(); ++i)
-        r.sessions.push_back(tracker.view(i));
-    return r;
-}
-
 TEST(VerifyTracker, CompoundElementsEachOverTheirOwnBytes) {
-    Outcome r = run_capture(compound_capture(std::nullopt));
+    Outcome r = feed(compound_capture(std::nullopt), lab_password());
     const SessionView &v = signed_session(r);
     EXPECT_EQ(v.signatures.valid, 41u); // every element counts: 2 compound frames, 4 messages
     EXPECT_EQ(v.integrity, Integrity::Verified);
@@ -421,7 +410,7 @@ TEST(VerifyTracker, CompoundAlteredElementOrPaddingIsInvalid) {
             first_size = m.size;
     ASSERT_NE(first_size % 8, 0u) << "the first element needs padding for this test";
     for (std::size_t at : {std::size_t{70}, first_size}) {
-        Outcome r = run_capture(compound_capture(at));
+        Outcome r = feed(compound_capture(at), lab_password());
         const SessionView &v = signed_session(r);
         EXPECT_EQ(status_of(r.by_frame.at(22)), Status::Invalid) << "byte " << at;
         EXPECT_EQ(v.signatures.invalid, 1u) << "byte " << at; // the second element is valid
