@@ -196,7 +196,8 @@ inline VerdictResult verdict(const SessionFacts &s, const ConnectionFacts &c, Fa
         return {Verdict::Unknown, "no SESSION_SETUP and no message of the session seen"};
     }
     if (n.encrypted > 0 && signed_count == counted)
-        return {Verdict::Encrypted, "messages after SESSION_SETUP travel in SMB3 transform headers"};
+        return {Verdict::Encrypted,
+                "messages after SESSION_SETUP travel in SMB3 transform headers"};
     if (counted + n.encrypted == 0) {
         if (keyless(s.logon, family, c.negotiate.server_policy, connection_signed_before_grant))
             return {Verdict::Unsigned, "guest/anonymous session: no session key, it cannot sign"};
@@ -235,11 +236,11 @@ inline void predict_into(SessionView &v, const SessionFacts &s, const Connection
     f.client_from_session_setup =
         v.family == Family::Smb2 && !c.negotiate.smb2_client_security_mode_seen;
     v.predicted = predict(f);
-    v.prediction_frame = std::max({v.negotiate_frame,
-                                   c.negotiate.smb2_client_security_mode_seen
-                                       ? c.negotiate.client_policy_frame
-                                       : client_policy_frame,
-                                   f.guest_or_anonymous ? s.setup_frame : kNoFrame});
+    v.prediction_frame =
+        std::max({v.negotiate_frame,
+                  c.negotiate.smb2_client_security_mode_seen ? c.negotiate.client_policy_frame
+                                                             : client_policy_frame,
+                  f.guest_or_anonymous ? s.setup_frame : kNoFrame});
 }
 
 // Everything the plugin shows about one session.
@@ -257,8 +258,8 @@ inline SessionView derive(const SessionFacts &s, const ConnectionFacts &c, const
     v.mid_capture = s.mid_capture;
     v.signing_algorithm = c.negotiate.signing_algorithm;
     v.cipher = c.negotiate.cipher;
-    v.negotiate_frame = s.negotiate_frame != kNoFrame ? s.negotiate_frame
-                                                      : c.negotiate.response_frame;
+    v.negotiate_frame =
+        s.negotiate_frame != kNoFrame ? s.negotiate_frame : c.negotiate.response_frame;
     v.setup_frame = s.setup_frame;
     v.first_signed_frame = s.counts.first_signed_frame;
     v.first_unsigned_frame = s.counts.first_unsigned_frame;
@@ -284,14 +285,14 @@ inline SessionView derive(const SessionFacts &s, const ConnectionFacts &c, const
             : s.client_policy_frame;
     predict_into(v, s, c, client_policy_frame);
 
-    std::tie(v.observed, v.outcome_frame) = observed(
-        s, signing_failure_frame(s, closed, close), closed.closed_after_negotiate_frame);
+    std::tie(v.observed, v.outcome_frame) =
+        observed(s, signing_failure_frame(s, closed, close), closed.closed_after_negotiate_frame);
     v.consistent = consistent(v.predicted, v.observed, v.verdict, v.server);
 
     // Integrity (doc/DEFINITIONS.md, "Signature verification").
     v.signatures = x.signatures;
-    v.integrity = verify::integrity_of(
-        v.signatures, v.verdict == Verdict::Signed || v.verdict == Verdict::Encrypted);
+    v.integrity = verify::integrity_of(v.signatures, v.verdict == Verdict::Signed ||
+                                                         v.verdict == Verdict::Encrypted);
     return v;
 }
 

@@ -25,8 +25,8 @@ struct NegotiateFacts {
     Policy server_policy = Policy::Unknown;
     smb2::SigningAlgorithm signing_algorithm = smb2::SigningAlgorithm::Unknown;
     smb2::Cipher cipher = smb2::Cipher::None;
-    std::uint16_t smb1_request_flags2 = 0;        // SMB1 NEGOTIATE request Flags2
-    std::uint16_t smb2_client_security_mode = 0;  // SMB2 NEGOTIATE request SecurityMode
+    std::uint16_t smb1_request_flags2 = 0;       // SMB1 NEGOTIATE request Flags2
+    std::uint16_t smb2_client_security_mode = 0; // SMB2 NEGOTIATE request SecurityMode
     bool request_seen = false;
     bool response_seen = false;
     bool smb2_client_security_mode_seen = false;
@@ -67,7 +67,7 @@ enum class SetupState : std::uint8_t { None, InProgress, Succeeded, Failed };
 // server's grant.
 struct LogonFacts {
     SetupState state = SetupState::None;
-    std::uint16_t smb1_request_flags2 = 0;    // of the last SESSION_SETUP_ANDX request
+    std::uint16_t smb1_request_flags2 = 0;       // of the last SESSION_SETUP_ANDX request
     std::uint8_t smb2_request_security_mode = 0; // of the last SMB2 SESSION_SETUP request
     bool smb1_request_flags2_seen = false;
     bool smb2_request_security_mode_seen = false;

@@ -40,9 +40,8 @@ public:
 
     // The session of the request remembered under `key` as `kind`, if one was; forgets it.
     std::optional<std::uint32_t> take(std::uint64_t key, PendingKind kind) noexcept {
-        auto it = std::find_if(pending_.begin(), pending_.end(), [&](const Entry &p) {
-            return p.key == key && p.kind == kind;
-        });
+        auto it = std::find_if(pending_.begin(), pending_.end(),
+                               [&](const Entry &p) { return p.key == key && p.kind == kind; });
         if (it == pending_.end())
             return std::nullopt;
         const std::uint32_t session = it->session;
@@ -51,7 +50,9 @@ public:
     }
 
     // Whether `key` was remembered as `kind`; forgets it.
-    bool answered(std::uint64_t key, PendingKind kind) noexcept { return take(key, kind).has_value(); }
+    bool answered(std::uint64_t key, PendingKind kind) noexcept {
+        return take(key, kind).has_value();
+    }
 
     [[nodiscard]] std::size_t size() const noexcept { return pending_.size(); }
 

@@ -19,8 +19,8 @@ public:
     // A header the core cannot parse: the message belongs to no session, and no verdict on
     // this connection can be trusted.
     void header_error(CurrentMessage &m, ParseError e) const noexcept {
-        m.anomalies |= bit(e == ParseError::Truncated ? Anomaly::TruncatedHeader
-                                                      : Anomaly::MalformedHeader);
+        m.anomalies |=
+            bit(e == ParseError::Truncated ? Anomaly::TruncatedHeader : Anomaly::MalformedHeader);
         m.conn->facts.malformed = true;
         note(m.frame, kNoSession, m.anomalies);
     }

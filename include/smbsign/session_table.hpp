@@ -87,7 +87,8 @@ public:
 
     std::uint32_t pending_session(CurrentMessage &m) noexcept;
     std::uint32_t setup_request_session(CurrentMessage &m, std::uint64_t id) noexcept;
-    std::uint32_t setup_response_session(CurrentMessage &m, std::uint64_t id, bool assigns) noexcept;
+    std::uint32_t setup_response_session(CurrentMessage &m, std::uint64_t id,
+                                         bool assigns) noexcept;
     std::uint32_t session_for(CurrentMessage &m, std::uint64_t id) noexcept;
 
     // A NEGOTIATE response's server policy; it also dates the NEGOTIATE of the connection's

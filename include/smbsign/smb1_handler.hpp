@@ -77,8 +77,8 @@ inline void Smb1Handler::session_message(CurrentMessage &m, SessionFacts &s, con
             if (chain_ok && smb1::trans2_subcommand(chain.blocks[0], sub) &&
                 sub == smb1::kTrans2GetDfsReferral)
                 rec_.table().remember(m, key, PendingKind::DfsReferral);
-        } else if (m.conn->pending.answered(key, PendingKind::DfsReferral) &&
-                   h.access_denied() && s.denied_frame == kNoFrame) {
+        } else if (m.conn->pending.answered(key, PendingKind::DfsReferral) && h.access_denied() &&
+                   s.denied_frame == kNoFrame) {
             s.denied_frame = m.frame;
         }
     }

@@ -55,8 +55,8 @@ inline void Smb2Handler::message(CurrentMessage &m, const smb2::Header &h,
     SessionFacts &s = rec_.table().session(m.session).facts;
     if (h.is_response() && h.status == smb2::kStatusInvalidSignature)
         record_invalid_signature(s, m.frame);
-    const bool counted = counts(m, h, msg) && (s.logon.state == SetupState::Succeeded ||
-                                               s.mid_capture);
+    const bool counted =
+        counts(m, h, msg) && (s.logon.state == SetupState::Succeeded || s.mid_capture);
     if (s.mid_capture && h.is_response() && h.tree_id != 0 && h.status == smb2::kStatusSuccess &&
         s.established_frame == kNoFrame)
         s.established_frame = m.frame;

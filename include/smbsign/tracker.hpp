@@ -135,7 +135,8 @@ inline void Tracker::verify_message(const CurrentMessage &m, Bytes msg, bool smb
                                                   smb2::kDialect300, smb2::kDialect302,
                                                   smb2::kDialect311};
     if (n.dialect >= Dialect::Smb202)
-        ctx.smb2_dialect = kDialects[static_cast<int>(n.dialect) - static_cast<int>(Dialect::Smb202)];
+        ctx.smb2_dialect =
+            kDialects[static_cast<int>(n.dialect) - static_cast<int>(Dialect::Smb202)];
     ctx.smb2_signing_id = verify::signing_id(n.signing_algorithm);
     const verify::Code code = smb2 ? verifier_->smb2(ctx, msg) : verifier_->smb1(ctx, msg);
     if (m.session != kNoSession)

@@ -36,7 +36,9 @@ struct Facts {
     DeriveContext x;
 };
 
-SessionView run(const Facts &f) { return derive(f.s, f.c, f.close, f.x); }
+SessionView run(const Facts &f) {
+    return derive(f.s, f.c, f.close, f.x);
+}
 
 // --- Building blocks -----------------------------------------------------------------------
 
@@ -148,157 +150,202 @@ TEST_P(VerdictRule, DecidesTheVerdict) {
 
 const VerdictRow kVerdictRows[] = {
     // 1. malformed
-    {"malformed_session", [](Facts &f) {
+    {"malformed_session",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Required, kSmb2Enabled);
          setup_request(f);
          granted(f);
          counted(f, 3, 3, 3, 3);
          f.s.malformed = true;
-     }, Verdict::Unknown, "could not be parsed"},
-    {"malformed_connection", [](Facts &f) {
+     },
+     Verdict::Unknown, "could not be parsed"},
+    {"malformed_connection",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Required, kSmb2Enabled);
          setup_request(f);
          granted(f);
          counted(f, 3, 3, 3, 3);
          f.c.malformed = true;
-     }, Verdict::Unknown, "could not be parsed"},
+     },
+     Verdict::Unknown, "could not be parsed"},
     // 2. not established
-    {"setup_never_granted", [](Facts &f) {
+    {"setup_never_granted",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
          setup_request(f);
          f.s.logon.state = SetupState::Failed;
-     }, Verdict::NotEstablished, "never got past authentication"},
-    {"negotiate_only", [](Facts &f) {
-         smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
-     }, Verdict::NotEstablished, "no further than NEGOTIATE"},
+     },
+     Verdict::NotEstablished, "never got past authentication"},
+    {"negotiate_only", [](Facts &f) { smb2_negotiated(f, Policy::Enabled, kSmb2Enabled); },
+     Verdict::NotEstablished, "no further than NEGOTIATE"},
     {"nothing_seen", [](Facts &) {}, Verdict::Unknown, "no message of the session seen"},
     // 3. encrypted
-    {"encrypted_only", [](Facts &f) {
+    {"encrypted_only",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
          setup_request(f);
          granted(f);
          f.s.counts.encrypted = 5;
-     }, Verdict::Encrypted, "transform headers"},
-    {"encrypted_and_unsigned_clear", [](Facts &f) {
+     },
+     Verdict::Encrypted, "transform headers"},
+    {"encrypted_and_unsigned_clear",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
          setup_request(f);
          granted(f);
          counted(f, 1, 1, 0, 0);
          f.s.counts.encrypted = 5;
-     }, Verdict::Unsigned, "lack SMB2_FLAGS_SIGNED"},
+     },
+     Verdict::Unsigned, "lack SMB2_FLAGS_SIGNED"},
     // 4. nothing counted
-    {"smb2_guest_nothing_counted", [](Facts &f) {
+    {"smb2_guest_nothing_counted",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Required, kSmb2Enabled);
          setup_request(f);
          granted(f);
          f.s.logon.guest = true;
-     }, Verdict::Unsigned, "it cannot sign"},
-    {"smb2_null_nothing_counted", [](Facts &f) {
+     },
+     Verdict::Unsigned, "it cannot sign"},
+    {"smb2_null_nothing_counted",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Required, kSmb2Enabled);
          setup_request(f);
          granted(f);
          f.s.logon.anonymous = f.s.logon.smb2_null = true;
-     }, Verdict::Unsigned, "it cannot sign"},
-    {"smb2_ntlm_anonymous_without_is_null_nothing_counted", [](Facts &f) {
+     },
+     Verdict::Unsigned, "it cannot sign"},
+    {"smb2_ntlm_anonymous_without_is_null_nothing_counted",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Required, kSmb2Enabled);
          setup_request(f);
          granted(f);
          f.s.logon.anonymous = true;
-     }, Verdict::Unknown, "no message after the final SESSION_SETUP"},
-    {"smb1_anonymous_signing_disabled_nothing_counted", [](Facts &f) {
+     },
+     Verdict::Unknown, "no message after the final SESSION_SETUP"},
+    {"smb1_anonymous_signing_disabled_nothing_counted",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Disabled);
          smb1_setup_request(f, 0);
          granted(f);
          f.s.logon.anonymous = true;
-     }, Verdict::Unsigned, "it cannot sign"},
-    {"smb1_guest_no_earlier_signed_session", [](Facts &f) {
+     },
+     Verdict::Unsigned, "it cannot sign"},
+    {"smb1_guest_no_earlier_signed_session",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Enabled);
          smb1_setup_request(f, kFlags2Enabled);
          granted(f);
          f.s.logon.guest = true;
-     }, Verdict::Unsigned, "it cannot sign"},
-    {"smb1_guest_after_an_authenticated_session_signed", [](Facts &f) {
+     },
+     Verdict::Unsigned, "it cannot sign"},
+    {"smb1_guest_after_an_authenticated_session_signed",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Enabled);
          smb1_setup_request(f, kFlags2Enabled);
          granted(f);
          f.s.logon.guest = true;
          f.x.connection_signed_before_grant = true;
-     }, Verdict::Unknown, "no message after the final SESSION_SETUP"},
-    {"authenticated_nothing_counted", [](Facts &f) {
+     },
+     Verdict::Unknown, "no message after the final SESSION_SETUP"},
+    {"authenticated_nothing_counted",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Required, kSmb2Enabled);
          setup_request(f);
          granted(f);
-     }, Verdict::Unknown, "no message after the final SESSION_SETUP"},
+     },
+     Verdict::Unknown, "no message after the final SESSION_SETUP"},
     // 5. SMB2/3
-    {"smb2_all_signed", [](Facts &f) {
+    {"smb2_all_signed",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Required, kSmb2Enabled);
          setup_request(f);
          granted(f);
          counted(f, 4, 4, 4, 4);
-     }, Verdict::Signed, "every counted message has SMB2_FLAGS_SIGNED"},
-    {"smb2_mixed", [](Facts &f) {
+     },
+     Verdict::Signed, "every counted message has SMB2_FLAGS_SIGNED"},
+    {"smb2_mixed",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
          setup_request(f);
          granted(f);
          counted(f, 4, 4, 4, 0);
-     }, Verdict::Unsigned, "some counted messages are signed"},
-    {"smb2_none_signed", [](Facts &f) {
+     },
+     Verdict::Unsigned, "some counted messages are signed"},
+    {"smb2_none_signed",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
          setup_request(f);
          granted(f);
          counted(f, 4, 4, 0, 0);
-     }, Verdict::Unsigned, "lack SMB2_FLAGS_SIGNED"},
-    {"smb2_guest_none_signed", [](Facts &f) {
+     },
+     Verdict::Unsigned, "lack SMB2_FLAGS_SIGNED"},
+    {"smb2_guest_none_signed",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
          setup_request(f);
          granted(f);
          counted(f, 4, 4, 0, 0);
          f.s.logon.guest = true;
-     }, Verdict::Unsigned, "guest/anonymous session: no session key, nothing signed"},
-    {"smb2_mid_capture_signed", [](Facts &f) {
+     },
+     Verdict::Unsigned, "guest/anonymous session: no session key, nothing signed"},
+    {"smb2_mid_capture_signed",
+     [](Facts &f) {
          f.x.index = kIndex;
          f.c.family = f.s.family = Family::Smb2;
          f.s.mid_capture = f.s.id_known = true;
          counted(f, 2, 2, 2, 2);
-     }, Verdict::Signed, "every counted message has SMB2_FLAGS_SIGNED"},
+     },
+     Verdict::Signed, "every counted message has SMB2_FLAGS_SIGNED"},
     // 6. SMB1
-    {"smb1_guest_with_signature_bytes", [](Facts &f) {
+    {"smb1_guest_with_signature_bytes",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Enabled);
          smb1_setup_request(f, kFlags2Enabled);
          granted(f);
          counted(f, 3, 3, 3, 3);
          f.s.logon.guest = true;
-     }, Verdict::Unsigned, "junk, not signatures (no session key)"},
-    {"smb1_all_signed", [](Facts &f) {
+     },
+     Verdict::Unsigned, "junk, not signatures (no session key)"},
+    {"smb1_all_signed",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Enabled);
          smb1_setup_request(f, kFlags2Enabled);
          granted(f);
          counted(f, 3, 3, 3, 3);
-     }, Verdict::Signed, "every counted message carries a signature"},
-    {"smb1_signing_disabled_one_direction_signed", [](Facts &f) {
+     },
+     Verdict::Signed, "every counted message carries a signature"},
+    {"smb1_signing_disabled_one_direction_signed",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Disabled);
          smb1_setup_request(f, 0);
          granted(f);
          counted(f, 3, 0, 3, 0);
-     }, Verdict::Unsigned, "never negotiated signing"},
-    {"smb1_signing_disabled_both_directions_signed", [](Facts &f) {
+     },
+     Verdict::Unsigned, "never negotiated signing"},
+    {"smb1_signing_disabled_both_directions_signed",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Disabled);
          smb1_setup_request(f, 0);
          granted(f);
          counted(f, 3, 3, 3, 3);
-     }, Verdict::Signed, "every counted message carries a signature"},
-    {"smb1_none_signed", [](Facts &f) {
+     },
+     Verdict::Signed, "every counted message carries a signature"},
+    {"smb1_none_signed",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Enabled);
          smb1_setup_request(f, kFlags2Enabled);
          granted(f);
          counted(f, 3, 3, 0, 0);
-     }, Verdict::Unsigned, "zero or the BSRSPYL placeholder"},
-    {"smb1_mixed", [](Facts &f) {
+     },
+     Verdict::Unsigned, "zero or the BSRSPYL placeholder"},
+    {"smb1_mixed",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Enabled);
          smb1_setup_request(f, kFlags2Enabled);
          granted(f);
          counted(f, 3, 3, 3, 1);
-     }, Verdict::Unsigned, "some counted messages are signed"},
+     },
+     Verdict::Unsigned, "some counted messages are signed"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Rules, VerdictRule, ::testing::ValuesIn(kVerdictRows),
@@ -325,135 +372,173 @@ TEST_P(ObservedRule, DecidesTheOutcome) {
 
 const ObservedRow kObservedRows[] = {
     // 1. signing failure
-    {"invalid_signature_answer", [](Facts &f) {
+    {"invalid_signature_answer",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Required, kSmb2Enabled);
          setup_request(f);
          granted(f);
          tree_connected(f);
          f.s.invalid_signature_frame = kInvalidSignature;
-     }, Observed::SigningFailure, kInvalidSignature},
-    {"close_after_guest_grant_to_client_requiring_signing", [](Facts &f) {
+     },
+     Observed::SigningFailure, kInvalidSignature},
+    {"close_after_guest_grant_to_client_requiring_signing",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Required);
          setup_request(f);
          granted(f);
          f.s.logon.guest = true;
          close_by(f, CloseSide::Client);
-     }, Observed::SigningFailure, kClose},
-    {"close_after_guest_grant_once_tree_connect_answered", [](Facts &f) {
+     },
+     Observed::SigningFailure, kClose},
+    {"close_after_guest_grant_once_tree_connect_answered",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Required);
          setup_request(f);
          granted(f);
          tree_connected(f);
          f.s.logon.guest = true;
          close_by(f, CloseSide::Client);
-     }, Observed::Established, kTreeConnectResponse},
-    {"server_closes_on_unsigned_request_signing_required", [](Facts &f) {
+     },
+     Observed::Established, kTreeConnectResponse},
+    {"server_closes_on_unsigned_request_signing_required",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Required);
          smb1_setup_request(f, kFlags2Enabled);
          granted(f);
          last_unsigned_request(f);
          close_by(f, CloseSide::Server);
-     }, Observed::SigningFailure, kClose},
-    {"client_closes_after_unsigned_request", [](Facts &f) {
+     },
+     Observed::SigningFailure, kClose},
+    {"client_closes_after_unsigned_request",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Required);
          smb1_setup_request(f, kFlags2Enabled);
          granted(f);
          last_unsigned_request(f);
          close_by(f, CloseSide::Client);
-     }, Observed::Incomplete, kNoFrame},
-    {"server_closes_after_signed_request", [](Facts &f) {
+     },
+     Observed::Incomplete, kNoFrame},
+    {"server_closes_after_signed_request",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Required);
          smb1_setup_request(f, kFlags2Enabled);
          granted(f);
          last_unsigned_request(f);
          f.c.last.is_signed = true;
          close_by(f, CloseSide::Server);
-     }, Observed::Incomplete, kNoFrame},
-    {"server_closes_after_another_sessions_request", [](Facts &f) {
+     },
+     Observed::Incomplete, kNoFrame},
+    {"server_closes_after_another_sessions_request",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Required);
          smb1_setup_request(f, kFlags2Enabled);
          granted(f);
          last_unsigned_request(f);
          f.c.last.session = kIndex + 1;
          close_by(f, CloseSide::Server);
-     }, Observed::Incomplete, kNoFrame},
-    {"server_closes_on_unsigned_request_nobody_requires_signing", [](Facts &f) {
+     },
+     Observed::Incomplete, kNoFrame},
+    {"server_closes_on_unsigned_request_nobody_requires_signing",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Enabled);
          smb1_setup_request(f, kFlags2Enabled);
          granted(f);
          last_unsigned_request(f);
          close_by(f, CloseSide::Server);
-     }, Observed::Incomplete, kNoFrame},
-    {"invalid_signature_before_close_keeps_its_frame", [](Facts &f) {
+     },
+     Observed::Incomplete, kNoFrame},
+    {"invalid_signature_before_close_keeps_its_frame",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Required);
          smb1_setup_request(f, kFlags2Enabled);
          granted(f);
          f.s.invalid_signature_frame = kInvalidSignature;
          last_unsigned_request(f);
          close_by(f, CloseSide::Server);
-     }, Observed::SigningFailure, kInvalidSignature},
-    {"invalid_signature_after_close_that_failed_first", [](Facts &f) {
+     },
+     Observed::SigningFailure, kInvalidSignature},
+    {"invalid_signature_after_close_that_failed_first",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Required);
          smb1_setup_request(f, kFlags2Enabled);
          granted(f);
          last_unsigned_request(f);
          close_by(f, CloseSide::Server);
          f.s.invalid_signature_frame = kAfterClose;
-     }, Observed::SigningFailure, kClose},
+     },
+     Observed::SigningFailure, kClose},
     // 2. closed after NEGOTIATE
-    {"closed_after_negotiate", [](Facts &f) {
+    {"closed_after_negotiate",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
          close_by(f, CloseSide::Client);
-     }, Observed::ClosedAfterNegotiate, kClose},
-    {"closed_after_setup_request_is_not_after_negotiate", [](Facts &f) {
+     },
+     Observed::ClosedAfterNegotiate, kClose},
+    {"closed_after_setup_request_is_not_after_negotiate",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
          setup_request(f);
          close_by(f, CloseSide::Client);
-     }, Observed::Incomplete, kNoFrame},
-    {"closed_after_a_replaced_session_is_not_its_outcome", [](Facts &f) {
+     },
+     Observed::Incomplete, kNoFrame},
+    {"closed_after_a_replaced_session_is_not_its_outcome",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
          close_by(f, CloseSide::Client);
          f.s.open_at_close = false; // replaced by a new logon before the close
-     }, Observed::Incomplete, kNoFrame},
-    {"setup_after_the_close_does_not_undo_it", [](Facts &f) {
+     },
+     Observed::Incomplete, kNoFrame},
+    {"setup_after_the_close_does_not_undo_it",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
          close_by(f, CloseSide::Client);
          setup_request(f);
          granted(f);
-     }, Observed::ClosedAfterNegotiate, kClose},
+     },
+     Observed::ClosedAfterNegotiate, kClose},
     // 3. auth failed
-    {"auth_failed", [](Facts &f) {
+    {"auth_failed",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
          setup_request(f);
          f.s.logon.state = SetupState::Failed;
          f.s.auth_failed_frame = kSetupResponse;
-     }, Observed::AuthFailed, kSetupResponse},
-    {"more_processing_is_no_failure", [](Facts &f) {
+     },
+     Observed::AuthFailed, kSetupResponse},
+    {"more_processing_is_no_failure",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
          setup_request(f);
          f.s.logon.state = SetupState::InProgress;
          f.s.auth_failed_frame = kSetupResponse; // of an earlier round, later retried
-     }, Observed::Incomplete, kNoFrame},
+     },
+     Observed::Incomplete, kNoFrame},
     // 4. denied
-    {"denied_at_tree_connect", [](Facts &f) {
+    {"denied_at_tree_connect",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Required);
          smb1_setup_request(f, 0);
          granted(f);
          f.s.denied_frame = kTreeConnectResponse;
-     }, Observed::DeniedAtTreeConnect, kTreeConnectResponse},
+     },
+     Observed::DeniedAtTreeConnect, kTreeConnectResponse},
     // 5. established
-    {"established", [](Facts &f) {
+    {"established",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
          setup_request(f);
          granted(f);
          tree_connected(f);
-     }, Observed::Established, kTreeConnectResponse},
+     },
+     Observed::Established, kTreeConnectResponse},
     // 6. incomplete
-    {"granted_nothing_after", [](Facts &f) {
+    {"granted_nothing_after",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, kSmb2Enabled);
          setup_request(f);
          granted(f);
-     }, Observed::Incomplete, kNoFrame},
+     },
+     Observed::Incomplete, kNoFrame},
 };
 
 INSTANTIATE_TEST_SUITE_P(Rules, ObservedRule, ::testing::ValuesIn(kObservedRows),
@@ -479,54 +564,74 @@ TEST_P(ClientPolicyRule, ReadsTheClientPolicy) {
 }
 
 const ClientRow kClientRows[] = {
-    {"smb1_setup_flags2_required", [](Facts &f) {
+    {"smb1_setup_flags2_required",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Enabled);
          smb1_setup_request(f, kFlags2Required);
-     }, Policy::Required, false},
-    {"smb1_setup_flags2_enabled", [](Facts &f) {
+     },
+     Policy::Required, false},
+    {"smb1_setup_flags2_enabled",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Enabled);
          smb1_setup_request(f, kFlags2Enabled);
-     }, Policy::Enabled, false},
-    {"smb1_setup_flags2_none", [](Facts &f) {
+     },
+     Policy::Enabled, false},
+    {"smb1_setup_flags2_none",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Enabled);
          smb1_setup_request(f, 0);
-     }, Policy::Disabled, false},
-    {"smb1_negotiate_flags2_alone_says_nothing", [](Facts &f) {
-         smb1_negotiated(f, Policy::Enabled, kFlags2Required);
-     }, Policy::Unknown, false},
-    {"smb1_kb887429_client_closes_after_signing_disabled", [](Facts &f) {
+     },
+     Policy::Disabled, false},
+    {"smb1_negotiate_flags2_alone_says_nothing",
+     [](Facts &f) { smb1_negotiated(f, Policy::Enabled, kFlags2Required); }, Policy::Unknown,
+     false},
+    {"smb1_kb887429_client_closes_after_signing_disabled",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Disabled, kFlags2Required);
          close_by(f, CloseSide::Client);
-     }, Policy::Required, true},
-    {"smb1_kb887429_not_when_the_server_closes", [](Facts &f) {
+     },
+     Policy::Required, true},
+    {"smb1_kb887429_not_when_the_server_closes",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Disabled, kFlags2Required);
          close_by(f, CloseSide::Server);
-     }, Policy::Unknown, false},
-    {"smb1_kb887429_not_without_0x0010", [](Facts &f) {
+     },
+     Policy::Unknown, false},
+    {"smb1_kb887429_not_without_0x0010",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Disabled, kFlags2Enabled);
          close_by(f, CloseSide::Client);
-     }, Policy::Unknown, false},
-    {"smb1_kb887429_not_when_the_server_signs", [](Facts &f) {
+     },
+     Policy::Unknown, false},
+    {"smb1_kb887429_not_when_the_server_signs",
+     [](Facts &f) {
          smb1_negotiated(f, Policy::Enabled, kFlags2Required);
          close_by(f, CloseSide::Client);
-     }, Policy::Unknown, false},
-    {"smb2_negotiate_request_over_setup_request", [](Facts &f) {
+     },
+     Policy::Unknown, false},
+    {"smb2_negotiate_request_over_setup_request",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Required, kSmb2Enabled);
          setup_request(f);
          f.s.logon.smb2_request_security_mode = kSmb2Required;
          f.s.logon.smb2_request_security_mode_seen = true;
-     }, Policy::Enabled, false},
-    {"smb2_setup_request_without_negotiate", [](Facts &f) {
+     },
+     Policy::Enabled, false},
+    {"smb2_setup_request_without_negotiate",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, 0);
          f.c.negotiate.smb2_client_security_mode_seen = false;
          setup_request(f);
          f.s.logon.smb2_request_security_mode = kSmb2Required;
          f.s.logon.smb2_request_security_mode_seen = true;
-     }, Policy::Required, false},
-    {"smb2_nothing_seen", [](Facts &f) {
+     },
+     Policy::Required, false},
+    {"smb2_nothing_seen",
+     [](Facts &f) {
          smb2_negotiated(f, Policy::Enabled, 0);
          f.c.negotiate.smb2_client_security_mode_seen = false;
-     }, Policy::Unknown, false},
+     },
+     Policy::Unknown, false},
 };
 
 INSTANTIATE_TEST_SUITE_P(Rules, ClientPolicyRule, ::testing::ValuesIn(kClientRows),
