@@ -21,8 +21,10 @@ private:
                        const smb1::Chain &c) const noexcept;
     void setup_response(CurrentMessage &m, const smb1::Header &h,
                         const smb1::Chain &c) const noexcept;
-    void session_message(CurrentMessage &m, SessionFacts &s, const smb1::Header &h,
-                         const smb1::Chain &c) const noexcept;
+    // Runs for every message of a session: kept inline, as a call costs a noticeable share.
+    [[gnu::always_inline]] void session_message(CurrentMessage &m, SessionFacts &s,
+                                                const smb1::Header &h,
+                                                const smb1::Chain &c) const noexcept;
 
     Recorder rec_;
 };
