@@ -156,6 +156,7 @@ inline SessionView Tracker::view(std::uint32_t index) const noexcept {
     f.guest_or_anonymous = s.setup == SetupState::Succeeded && (s.guest || s.anonymous);
     f.client_from_session_setup = v.family == Family::Smb2 && !c.smb2_client_security_mode_seen;
     v.predicted = predict(f);
+    v.facts = f;
     v.prediction_frame = std::max({v.negotiate_frame,
                                    c.smb2_client_security_mode_seen ? c.client_policy_frame
                                                                     : s.client_policy_frame,
