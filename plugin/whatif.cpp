@@ -7,6 +7,7 @@
 #include "plugin/glue.hpp"
 #include "smbsign/whatif.hpp"
 
+#include <epan/epan_dissect.h>
 #include <epan/prefs.h>
 #include <epan/proto.h>
 #include <epan/stat_tap_ui.h>
@@ -15,6 +16,7 @@
 #include <array>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -98,8 +100,73 @@ struct Row {
 
 struct Table {
     std::map<std::uint32_t, Row> sessions;
+    std::map<std::string, std::set<std::string>> names; // host address -> names seen
     Format format = Format::Text;
 };
+
+// Host names, from Wireshark's own fields in a session's frames: the client's from the
+// NTLMSSP AUTHENTICATE message (its workstation name), the server's from the NTLMSSP
+// CHALLENGE (its NetBIOS computer name) or from a TREE_CONNECT path \\NAME\share. The
+// tap's filter names these fields, so Wireshark keeps them in the tree it hands the tap.
+constexpr const char *kNameFilter =
+    "smbsign || ntlmssp.auth.hostname || ntlmssp.challenge.target_info.nb_computer_name || "
+    "smb2.tree || smb.path";
+
+struct NameField {
+    const char *name;
+    bool client;   // names the client (else the server)
+    bool unc_path; // \\HOST\share: the host part, if it is not an address
+};
+constexpr NameField kNameFields[] = {
+    {"ntlmssp.auth.hostname", true, false},
+    {"ntlmssp.challenge.target_info.nb_computer_name", false, false},
+    {"smb2.tree", false, true},
+    {"smb.path", false, true},
+};
+
+// The host of \\HOST\share, or "" when it is the server's address (as typed by the client).
+std::string unc_host(std::string path, const std::string &address) {
+    const auto start = path.find_first_not_of('\\');
+    if (start == std::string::npos)
+        return {};
+    path = path.substr(start, path.find('\\', start) - start);
+    return path == address ? std::string() : path;
+}
+
+void collect_names(Table &t, const Row &row, epan_dissect_t *edt) {
+    if (edt == nullptr || edt->tree == nullptr)
+        return;
+    for (const NameField &f : kNameFields) {
+        const int hf = proto_registrar_get_id_byname(f.name);
+        GPtrArray *found = hf > 0 ? proto_get_finfo_ptr_array(edt->tree, hf) : nullptr;
+        if (found == nullptr)
+            continue;
+        for (guint i = 0; i < found->len; ++i) {
+            char label[ITEM_LABEL_LENGTH] = "";
+            proto_item_fill_display_label(static_cast<field_info *>(g_ptr_array_index(found, i)),
+                                          label, sizeof label);
+            const std::string &host = f.client ? row.client : row.server;
+            std::string name = f.unc_path ? unc_host(label, host) : std::string(label);
+            if (!name.empty())
+                t.names[host].insert(name);
+        }
+    }
+}
+
+// The names seen for a host ("PC7", "PC7/PC8" behind one address), or "".
+std::string names_of(const Table &t, const std::string &host) {
+    std::string out;
+    if (const auto it = t.names.find(host); it != t.names.end())
+        for (const auto &n : it->second)
+            out += (out.empty() ? "" : "/") + n;
+    return out;
+}
+
+// "10.0.0.2 (PC7)", or the address alone.
+std::string host_label(const Table &t, const std::string &host) {
+    const std::string names = names_of(t, host);
+    return names.empty() ? host : host + " (" + names + ")";
+}
 
 // One group of the output: sessions of one client/server pair with the same change,
 // today's and the what-if outcome, reason and fix.
@@ -117,26 +184,32 @@ std::map<GroupKey, unsigned> groups_of(const Table &t) {
     return groups;
 }
 
-void draw_csv(const std::map<GroupKey, unsigned> &groups) {
-    std::printf("sessions,client,server,change,predicted,whatif,reason,fix\n");
+void draw_csv(const Table &t, const std::map<GroupKey, unsigned> &groups) {
+    std::printf("sessions,client,server,change,predicted,whatif,reason,fix,client_name,"
+                "server_name\n");
     for (const auto &[k, n] : groups) {
         const auto &[client, server, change, today, then, reason, fix] = k;
-        std::printf("%u,%s,%s,%s,%s,%s,%s,%s\n", n, client.c_str(), server.c_str(),
+        std::printf("%u,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", n, client.c_str(), server.c_str(),
                     to_string(change).data(), to_string(today).data(), to_string(then).data(),
-                    csv_quoted(reason).c_str(), csv_quoted(fix).c_str());
+                    csv_quoted(reason).c_str(), csv_quoted(fix).c_str(),
+                    csv_quoted(names_of(t, client)).c_str(),
+                    csv_quoted(names_of(t, server)).c_str());
     }
 }
 
-void draw_json(const std::map<GroupKey, unsigned> &groups) {
+void draw_json(const Table &t, const std::map<GroupKey, unsigned> &groups) {
     std::printf("[");
     const char *sep = "\n";
     for (const auto &[k, n] : groups) {
         const auto &[client, server, change, today, then, reason, fix] = k;
         std::printf("%s  {\"sessions\": %u, \"client\": %s, \"server\": %s, \"change\": \"%s\", "
-                    "\"predicted\": \"%s\", \"whatif\": \"%s\", \"reason\": %s, \"fix\": %s}",
+                    "\"predicted\": \"%s\", \"whatif\": \"%s\", \"reason\": %s, \"fix\": %s, "
+                    "\"client_name\": %s, \"server_name\": %s}",
                     sep, n, json_quoted(client).c_str(), json_quoted(server).c_str(),
                     to_string(change).data(), to_string(today).data(), to_string(then).data(),
-                    json_quoted(reason).c_str(), json_quoted(fix).c_str());
+                    json_quoted(reason).c_str(), json_quoted(fix).c_str(),
+                    json_quoted(names_of(t, client)).c_str(),
+                    json_quoted(names_of(t, server)).c_str());
         sep = ",\n";
     }
     std::printf("\n]\n");
@@ -144,18 +217,17 @@ void draw_json(const std::map<GroupKey, unsigned> &groups) {
 
 // One line per client/server pair with its count of each change, then, under it, why
 // its sessions break (and the fix) or cannot be judged.
-void draw_text(const std::map<GroupKey, unsigned> &groups) {
-    const char *rule = "================================================================"
-                       "================================================";
-    std::printf("\n%s\nSMB signing what-if: %s\n", rule, spec_label.c_str());
-    std::printf("%-24s %-24s %8s %7s %6s %15s %17s %10s %8s\n", "Client", "Server", "Sessions",
+void draw_text(const Table &t, const std::map<GroupKey, unsigned> &groups) {
+    const std::string rule(142, '=');
+    std::printf("\n%s\nSMB signing what-if: %s\n", rule.c_str(), spec_label.c_str());
+    std::printf("%-30s %-30s %8s %7s %6s %15s %17s %10s %8s\n", "Client", "Server", "Sessions",
                 "Breaks", "Fixed", "Becomes-signed", "Becomes-unsigned", "Unchanged", "Unknown");
     auto it = groups.begin();
     while (it != groups.end()) {
         const auto &client = std::get<0>(it->first);
         const auto &server = std::get<1>(it->first);
         std::array<unsigned, kChanges> counts{};
-        std::string details;
+        std::string breaks, unknown; // why, breaking sessions first
         for (; it != groups.end() && std::get<0>(it->first) == client &&
                std::get<1>(it->first) == server;
              ++it) {
@@ -163,6 +235,7 @@ void draw_text(const std::map<GroupKey, unsigned> &groups) {
             counts[static_cast<std::size_t>(change)] += it->second;
             if (change != WhatIfChange::Breaks && change != WhatIfChange::Unknown)
                 continue;
+            std::string &details = change == WhatIfChange::Breaks ? breaks : unknown;
             details += "    " + std::to_string(it->second) + " " + std::string(to_string(change)) +
                        " (" + std::string(to_string(today)) + " -> " +
                        std::string(to_string(then)) + "): " + std::string(reason) + "\n";
@@ -173,23 +246,26 @@ void draw_text(const std::map<GroupKey, unsigned> &groups) {
         for (const unsigned n : counts)
             total += n;
         auto n = [&counts](WhatIfChange c) { return counts[static_cast<std::size_t>(c)]; };
-        std::printf("%-24s %-24s %8u %7u %6u %15u %17u %10u %8u\n%s", client.c_str(),
-                    server.c_str(), total, n(WhatIfChange::Breaks), n(WhatIfChange::Fixed),
-                    n(WhatIfChange::BecomesSigned), n(WhatIfChange::BecomesUnsigned),
-                    n(WhatIfChange::Unchanged), n(WhatIfChange::Unknown), details.c_str());
+        std::printf("%-30s %-30s %8u %7u %6u %15u %17u %10u %8u\n%s", host_label(t, client).c_str(),
+                    host_label(t, server).c_str(), total, n(WhatIfChange::Breaks),
+                    n(WhatIfChange::Fixed), n(WhatIfChange::BecomesSigned),
+                    n(WhatIfChange::BecomesUnsigned), n(WhatIfChange::Unchanged),
+                    n(WhatIfChange::Unknown), (breaks + unknown).c_str());
     }
-    std::printf("%s\n", rule);
+    std::printf("%s\n", rule.c_str());
 }
 
 void table_reset(void *data) {
     static_cast<Table *>(data)->sessions.clear();
+    static_cast<Table *>(data)->names.clear();
 }
 
-tap_packet_status table_packet(void *data, packet_info *, epan_dissect_t *, const void *rec,
+tap_packet_status table_packet(void *data, packet_info *, epan_dissect_t *edt, const void *rec,
                                tap_flags_t) {
     const auto *r = static_cast<const glue::TapRecord *>(rec);
-    static_cast<Table *>(data)->sessions[r->view.number] = {host_of(r->client), host_of(r->server),
-                                                            r->view};
+    auto *t = static_cast<Table *>(data);
+    Row &row = t->sessions[r->view.number] = {host_of(r->client), host_of(r->server), r->view};
+    collect_names(*t, row, edt);
     return TAP_PACKET_REDRAW;
 }
 
@@ -203,11 +279,11 @@ void table_draw(void *data) {
     }
     const auto groups = groups_of(*t);
     if (t->format == Format::Csv)
-        draw_csv(groups);
+        draw_csv(*t, groups);
     else if (t->format == Format::Json)
-        draw_json(groups);
+        draw_json(*t, groups);
     else
-        draw_text(groups);
+        draw_text(*t, groups);
 }
 
 void table_finish(void *data) {
@@ -221,8 +297,8 @@ compat::tap_init_result table_init(const char *opt_arg, void *) {
         t->format = Format::Csv;
     else if (arg.find(",json") != std::string::npos)
         t->format = Format::Json;
-    GString *err = register_tap_listener("smbsign", t, nullptr, TL_REQUIRES_NOTHING, table_reset,
-                                         table_packet, table_draw, table_finish);
+    GString *err = register_tap_listener("smbsign", t, kNameFilter, TL_REQUIRES_PROTO_TREE,
+                                         table_reset, table_packet, table_draw, table_finish);
     if (err != nullptr) {
         std::fprintf(stderr, "smbsign: %s\n", err->str);
         g_string_free(err, TRUE);
