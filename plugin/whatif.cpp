@@ -136,8 +136,15 @@ std::string unc_host(std::string path, const std::string &address) {
 void collect_names(Table &t, const Row &row, epan_dissect_t *edt) {
     if (edt == nullptr || edt->tree == nullptr)
         return;
-    for (const NameField &f : kNameFields) {
-        const int hf = proto_registrar_get_id_byname(f.name);
+    static const auto ids = [] {
+        std::array<int, std::size(kNameFields)> out{};
+        for (std::size_t i = 0; i < out.size(); ++i)
+            out[i] = proto_registrar_get_id_byname(kNameFields[i].name);
+        return out;
+    }();
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+        const NameField &f = kNameFields[k];
+        const int hf = ids[k];
         GPtrArray *found = hf > 0 ? proto_get_finfo_ptr_array(edt->tree, hf) : nullptr;
         if (found == nullptr)
             continue;
@@ -172,7 +179,7 @@ std::string host_label(const Table &t, const std::string &host) {
 // today's and the what-if outcome, reason and fix.
 using GroupKey = std::tuple<std::string, std::string, WhatIfChange, Predicted, Predicted,
                             std::string_view, std::string_view>;
-constexpr std::size_t kChanges = 6; // WhatIfChange values
+constexpr std::size_t kChanges = static_cast<std::size_t>(WhatIfChange::BecomesUnsigned) + 1;
 
 std::map<GroupKey, unsigned> groups_of(const Table &t) {
     std::map<GroupKey, unsigned> groups;
