@@ -19,6 +19,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 
 namespace whatif {
 namespace {
@@ -100,7 +101,8 @@ struct Row {
 
 struct Table {
     std::map<std::uint32_t, Row> sessions;
-    std::map<std::string, std::set<std::string>> names; // host address -> names seen
+    // (client?, host address) -> names seen for it in that role
+    std::map<std::pair<bool, std::string>, std::set<std::string>> names;
     Format format = Format::Text;
 };
 
@@ -124,13 +126,15 @@ constexpr NameField kNameFields[] = {
     {"smb.path", false, true},
 };
 
-// The host of \\HOST\share, or "" when it is the server's address (as typed by the client).
-std::string unc_host(std::string path, const std::string &address) {
+// The host of \\HOST\share, or "" when it is an address (any address: a scanner's paths name
+// other hosts than the one it talks to).
+std::string unc_host(std::string path) {
     const auto start = path.find_first_not_of('\\');
     if (start == std::string::npos)
         return {};
     path = path.substr(start, path.find('\\', start) - start);
-    return path == address ? std::string() : path;
+    const bool ipv4 = path.find_first_not_of("0123456789.") == std::string::npos;
+    return ipv4 || path.find(':') != std::string::npos ? std::string() : path;
 }
 
 void collect_names(Table &t, const Row &row, epan_dissect_t *edt) {
@@ -153,25 +157,28 @@ void collect_names(Table &t, const Row &row, epan_dissect_t *edt) {
             proto_item_fill_display_label(static_cast<field_info *>(g_ptr_array_index(found, i)),
                                           label, sizeof label);
             const std::string &host = f.client ? row.client : row.server;
-            std::string name = f.unc_path ? unc_host(label, host) : std::string(label);
-            if (!name.empty())
-                t.names[host].insert(name);
+            std::string name = f.unc_path ? unc_host(label) : std::string(label);
+            name.erase(name.find_last_not_of(' ') + 1); // NetBIOS names come space-padded
+            // Wireshark shows an empty NTLMSSP string as "NULL"; *SMBSERVER is NetBIOS's
+            // name for "whichever server answers": neither names a host.
+            if (!name.empty() && name != "NULL" && name.front() != '*')
+                t.names[{f.client, host}].insert(name);
         }
     }
 }
 
 // The names seen for a host ("PC7", "PC7/PC8" behind one address), or "".
-std::string names_of(const Table &t, const std::string &host) {
+std::string names_of(const Table &t, const std::string &host, bool client) {
     std::string out;
-    if (const auto it = t.names.find(host); it != t.names.end())
+    if (const auto it = t.names.find({client, host}); it != t.names.end())
         for (const auto &n : it->second)
             out += (out.empty() ? "" : "/") + n;
     return out;
 }
 
 // "10.0.0.2 (PC7)", or the address alone.
-std::string host_label(const Table &t, const std::string &host) {
-    const std::string names = names_of(t, host);
+std::string host_label(const Table &t, const std::string &host, bool client) {
+    const std::string names = names_of(t, host, client);
     return names.empty() ? host : host + " (" + names + ")";
 }
 
@@ -185,7 +192,8 @@ std::map<GroupKey, unsigned> groups_of(const Table &t) {
     std::map<GroupKey, unsigned> groups;
     for (const auto &[number, row] : t.sessions) {
         const SessionView &v = row.view;
-        const WhatIfResult r = what_if(v.facts, v.guest, v.predicted, spec);
+        const WhatIfResult r =
+            what_if(v.facts, v.guest, v.predicted, spec, v.verdict == Verdict::Signed);
         ++groups[{row.client, row.server, r.change, v.predicted, r.outcome, r.reason, r.fix}];
     }
     return groups;
@@ -199,8 +207,8 @@ void draw_csv(const Table &t, const std::map<GroupKey, unsigned> &groups) {
         std::printf("%u,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", n, client.c_str(), server.c_str(),
                     to_string(change).data(), to_string(today).data(), to_string(then).data(),
                     csv_quoted(reason).c_str(), csv_quoted(fix).c_str(),
-                    csv_quoted(names_of(t, client)).c_str(),
-                    csv_quoted(names_of(t, server)).c_str());
+                    csv_quoted(names_of(t, client, true)).c_str(),
+                    csv_quoted(names_of(t, server, false)).c_str());
     }
 }
 
@@ -215,8 +223,8 @@ void draw_json(const Table &t, const std::map<GroupKey, unsigned> &groups) {
                     sep, n, json_quoted(client).c_str(), json_quoted(server).c_str(),
                     to_string(change).data(), to_string(today).data(), to_string(then).data(),
                     json_quoted(reason).c_str(), json_quoted(fix).c_str(),
-                    json_quoted(names_of(t, client)).c_str(),
-                    json_quoted(names_of(t, server)).c_str());
+                    json_quoted(names_of(t, client, true)).c_str(),
+                    json_quoted(names_of(t, server, false)).c_str());
         sep = ",\n";
     }
     std::printf("\n]\n");
@@ -253,11 +261,12 @@ void draw_text(const Table &t, const std::map<GroupKey, unsigned> &groups) {
         for (const unsigned n : counts)
             total += n;
         auto n = [&counts](WhatIfChange c) { return counts[static_cast<std::size_t>(c)]; };
-        std::printf("%-30s %-30s %8u %7u %6u %15u %17u %10u %8u\n%s", host_label(t, client).c_str(),
-                    host_label(t, server).c_str(), total, n(WhatIfChange::Breaks),
-                    n(WhatIfChange::Fixed), n(WhatIfChange::BecomesSigned),
-                    n(WhatIfChange::BecomesUnsigned), n(WhatIfChange::Unchanged),
-                    n(WhatIfChange::Unknown), (breaks + unknown).c_str());
+        std::printf("%-30s %-30s %8u %7u %6u %15u %17u %10u %8u\n%s",
+                    host_label(t, client, true).c_str(), host_label(t, server, false).c_str(),
+                    total, n(WhatIfChange::Breaks), n(WhatIfChange::Fixed),
+                    n(WhatIfChange::BecomesSigned), n(WhatIfChange::BecomesUnsigned),
+                    n(WhatIfChange::Unchanged), n(WhatIfChange::Unknown),
+                    (breaks + unknown).c_str());
     }
     std::printf("%s\n", rule.c_str());
 }
@@ -374,7 +383,8 @@ void add_items(proto_tree *tree, tvbuff_t *tvb, const SessionView &v, bool visib
     if (!want(hf_whatif) && !want(hf_outcome) && !want(hf_change) && !want(hf_reason) &&
         !want(hf_fix))
         return;
-    const WhatIfResult r = what_if(v.facts, v.guest, v.predicted, spec);
+    const WhatIfResult r =
+        what_if(v.facts, v.guest, v.predicted, spec, v.verdict == Verdict::Signed);
     proto_tree *sub = tree; // the items go under smbsign.whatif where that item is wanted
     if (want(hf_whatif)) {
         proto_item *top = proto_tree_add_string_format_value(

@@ -211,22 +211,32 @@ constexpr std::string_view whatif_reason(const MatrixFacts &f, Predicted p, bool
            "NEGOTIATE request)";
 }
 
-// The session under the what-if spec. `today` is the session's outcome.predicted (from
-// the same facts).
 constexpr bool same_facts(const MatrixFacts &a, const MatrixFacts &b) noexcept {
     return a.family == b.family && a.client == b.client && a.server == b.server &&
            a.guest_or_anonymous == b.guest_or_anonymous &&
            a.client_from_session_setup == b.client_from_session_setup;
 }
 
+// The session under the what-if spec. `today` is the session's outcome.predicted (from
+// the same facts); `signed_seen`: its verdict is `signed`.
 constexpr WhatIfResult what_if(const MatrixFacts &observed, bool guest, Predicted today,
-                               const WhatIfSpec &spec) noexcept {
+                               const WhatIfSpec &spec, bool signed_seen = false) noexcept {
     WhatIfResult r;
     const MatrixFacts f = whatif_facts(observed, spec);
     r.outcome = predict(f);
     // Nothing the rules read changes: the outcome is today's, known or not.
     r.change = same_facts(f, observed) ? WhatIfChange::Unchanged : change_of(today, r.outcome);
     r.reason = whatif_reason(f, r.outcome, guest, spec);
+    // The rules take every guest/anonymous grant as key-less, but this one signed: an NTLM
+    // anonymous grant without IS_NULL, which Windows Server 2019 signs. Whether a client that
+    // requires signing would accept it is not known: no failure presented as certain.
+    if (r.change == WhatIfChange::Breaks && f.guest_or_anonymous && signed_seen &&
+        r.outcome == Predicted::SigningFailure) {
+        r.change = WhatIfChange::Unknown;
+        r.reason = "the rules give signing-failure for a guest/anonymous session (no key), but "
+                   "this one signed in the capture (an anonymous grant without IS_NULL): whether "
+                   "the client would accept it is not known";
+    }
     if (!predicted_works(r.outcome) && r.outcome != Predicted::Unknown)
         r.fix = fix_hint(r.outcome, Observed::Incomplete, f.guest_or_anonymous, f.family);
     return r;

@@ -290,6 +290,26 @@ TEST(WhatIf, Stories) {
     }
 }
 
+// Windows Server 2019 signs an NTLM anonymous grant without IS_NULL (seen in a held-out
+// capture of a 2019 DC): the rules call it key-less, but it signed, so a client requirement
+// does not certainly break it.
+TEST(WhatIf, SignedAnonymousGrantIsNotCertainToBreak) {
+    const MatrixFacts f = facts_of({Family::Smb2, E, R, true, false});
+    const auto spec = parse_whatif("client=required");
+    ASSERT_TRUE(spec);
+    const WhatIfResult seen_unsigned = what_if(f, false, predict(f), *spec, false);
+    EXPECT_EQ(seen_unsigned.change, WhatIfChange::Breaks);
+    const WhatIfResult seen_signed = what_if(f, false, predict(f), *spec, true);
+    EXPECT_EQ(seen_signed.outcome, kFailure); // the rule's word stays
+    EXPECT_EQ(seen_signed.change, WhatIfChange::Unknown);
+    EXPECT_NE(seen_signed.reason.find("signed in the capture"), std::string_view::npos);
+    // The equal-policy invariant holds for it too.
+    WhatIfSpec same;
+    same.client = E;
+    same.server = R;
+    EXPECT_EQ(what_if(f, false, predict(f), same, true).change, WhatIfChange::Unchanged);
+}
+
 TEST(WhatIf, GuestRefusalNamedInTheReason) {
     const MatrixFacts f = facts_of({Family::Smb2, E, E, true, false});
     const auto spec = parse_whatif("windows11-24h2");
