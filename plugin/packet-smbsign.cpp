@@ -12,6 +12,7 @@
 #include "plugin/glue.hpp"
 #include "plugin/input.hpp"
 #include "plugin/secrets.hpp"
+#include "plugin/whatif.hpp"
 
 #include <epan/expert.h>
 #include <epan/packet.h>
@@ -123,6 +124,7 @@ void init_routine() {
         tracker->set_verifier(verifier);
     }
     expert_tap = find_tap_id("expert"); // registered after the plugins' handoff
+    whatif::on_init();
     input::reset();
     input::hook_smb_heuristics(proto_smbsign);
 }
@@ -268,6 +270,7 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
         if (const auto fix = fix_hint(v.predicted, v.observed, v.guest || v.anonymous, v.family);
             !fix.empty())
             add.word(hf_fix, fix);
+    whatif::add_items(add.tree, tvb, v, visible);
     if (v.negotiate_frame != kNoFrame)
         add.number(hf_negotiate_frame, v.negotiate_frame);
     if (v.setup_frame != kNoFrame)
@@ -522,6 +525,7 @@ void register_protocol() {
     expert_module_t *expert = expert_register_protocol(proto_smbsign);
     expert_register_field_array(expert, ei, G_N_ELEMENTS(ei));
     secrets::register_prefs(proto_smbsign);
+    whatif::register_fields(proto_smbsign);
     register_init_routine(init_routine);
     register_cleanup_routine(cleanup_routine);
     smbsign_tap = register_tap("smbsign");
@@ -544,7 +548,7 @@ extern "C" WS_DLL_PUBLIC_DEF void plugin_register(void) {
     plug.register_handoff = register_handoff;
     proto_register_plugin(&plug);
     static tap_plugin tap;
-    tap.register_tap_listener = glue::register_stats;
+    tap.register_tap_listener = [] { glue::register_stats(); whatif::register_stats(); };
     tap_register_plugin(&tap);
 }
 

@@ -236,6 +236,7 @@ inline void predict_into(SessionView &v, const SessionFacts &s, const Connection
     f.client_from_session_setup =
         v.family == Family::Smb2 && !c.negotiate.smb2_client_security_mode_seen;
     v.predicted = predict(f);
+    v.facts = f;
     v.prediction_frame =
         std::max({v.negotiate_frame,
                   c.negotiate.smb2_client_security_mode_seen ? c.negotiate.client_policy_frame

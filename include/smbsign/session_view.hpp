@@ -29,6 +29,7 @@ struct SessionView {
     Verdict verdict = Verdict::Unknown;
     std::string_view verdict_reason;
     Predicted predicted = Predicted::Unknown;
+    MatrixFacts facts; // what `predicted` was computed from (the what-if reuses them)
     Observed observed = Observed::Incomplete;
     std::optional<bool> consistent;
     smb2::SigningAlgorithm signing_algorithm = smb2::SigningAlgorithm::Unknown;
