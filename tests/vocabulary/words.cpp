@@ -13,8 +13,7 @@
 
 namespace {
 
-template <typename Enum>
-void print_words(std::string_view column) {
+template <typename Enum> void print_words(std::string_view column) {
     using Raw = std::underlying_type_t<Enum>;
     std::set<std::string_view> words;
     for (unsigned raw = 0; raw <= std::numeric_limits<Raw>::max(); ++raw)
