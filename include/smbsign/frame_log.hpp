@@ -5,9 +5,11 @@
 #include "smbsign/anomaly.hpp"
 #include "smbsign/verify/result.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <span>
 #include <utility>
 #include <vector>
@@ -125,10 +127,8 @@ public:
                 continue;
             const auto key = static_cast<std::uint32_t>(i - 1);
             try {
-                if (!signatures_.empty() && signatures_.back().first == key)
-                    signatures_.back().second = verify::worse(signatures_.back().second, code);
-                else
-                    signatures_.emplace_back(key, code);
+                upsert(signatures_, key, code,
+                       [](verify::Code a, verify::Code b) { return verify::worse(a, b); });
             } catch (...) { // out of memory: the message is shown unchecked
             }
             return;
@@ -144,10 +144,23 @@ public:
 
 private:
     void merge(std::uint32_t key, AnomalySet anomalies) {
-        if (!anomalies_.empty() && anomalies_.back().first == key)
-            anomalies_.back().second |= anomalies;
+        upsert(anomalies_, key, anomalies,
+               [](AnomalySet a, AnomalySet b) { return static_cast<AnomalySet>(a | b); });
+    }
+
+    // Keeps `table` sorted by slot index for entry()'s binary search. A frame carrying
+    // sessions A, B, then A again adds to A's slot, which is not the last one: searched
+    // from the back (only the current frame's few slots can be there), inserted in place.
+    template <class Value, class Combine>
+    static void upsert(std::vector<std::pair<std::uint32_t, Value>> &table, std::uint32_t key,
+                       Value value, Combine combine) {
+        auto it = table.end();
+        while (it != table.begin() && std::prev(it)->first >= key)
+            --it;
+        if (it != table.end() && it->first == key)
+            it->second = combine(it->second, value);
         else
-            anomalies_.emplace_back(key, anomalies);
+            table.insert(it, {key, value});
     }
 
     // A deque grows block by block: no copy of the whole log, and no unused half of a
