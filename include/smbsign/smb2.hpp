@@ -17,6 +17,20 @@ inline constexpr std::array<std::uint8_t, 4> kCompressionProtocolId = {0xFC, 'S'
 inline constexpr std::size_t kHeaderSize = 64;
 inline constexpr std::size_t kSignatureSize = 16;
 inline constexpr std::size_t kTransformHeaderSize = 52; // MS-SMB2 2.2.41
+// The header's fields (2.2.1.1 ASYNC, 2.2.1.2 SYNC: only bytes 32-39 differ). The one
+// layout the parser, the signer and the tests use.
+inline constexpr std::size_t kStructureSizeOffset = 4;
+inline constexpr std::size_t kCreditChargeOffset = 6;
+inline constexpr std::size_t kStatusOffset = 8;
+inline constexpr std::size_t kCommandOffset = 12;
+inline constexpr std::size_t kCreditsOffset = 14;
+inline constexpr std::size_t kFlagsOffset = 16;
+inline constexpr std::size_t kNextCommandOffset = 20;
+inline constexpr std::size_t kMessageIdOffset = 24;
+inline constexpr std::size_t kAsyncIdOffset = 32; // ASYNC
+inline constexpr std::size_t kTreeIdOffset = 36;  // SYNC (after 4 reserved bytes)
+inline constexpr std::size_t kSessionIdOffset = 40;
+inline constexpr std::size_t kSignatureOffset = 48;
 inline constexpr std::size_t kChainAlignment = 8;       // MS-SMB2 3.2.4.1.4
 
 inline constexpr std::uint32_t kFlagServerToRedir = 0x00000001;
@@ -101,28 +115,31 @@ inline ParseError parse_header(Bytes msg, Header &h) noexcept {
     if (!starts_with(msg, kProtocolId))
         return ParseError::Malformed;
     Reader r(msg);
-    std::uint16_t structure_size = 0, credit_charge = 0, credits = 0;
-    if (!r.skip(4) || !r.read_u16le(structure_size))
+    std::uint16_t structure_size = 0;
+    if (!r.seek(kStructureSizeOffset) || !r.read_u16le(structure_size))
         return ParseError::Truncated;
     if (structure_size != kHeaderSize)
         return ParseError::Malformed;
     if (msg.size() < kHeaderSize)
         return ParseError::Truncated;
-    r.read_u16le(credit_charge);
+    // All of the header is there: no read below can fail.
+    r.seek(kStatusOffset);
     r.read_u32le(h.status);
+    r.seek(kCommandOffset);
     r.read_u16le(h.command);
-    r.read_u16le(credits);
+    r.seek(kFlagsOffset);
     r.read_u32le(h.flags);
     r.read_u32le(h.next_command);
+    r.seek(kMessageIdOffset);
     r.read_u64le(h.message_id);
-    if (h.is_async()) {
-        r.skip(8); // AsyncId
-    } else {
-        r.skip(4); // Reserved
+    if (!h.is_async()) {
+        r.seek(kTreeIdOffset);
         r.read_u32le(h.tree_id);
     }
+    r.seek(kSessionIdOffset);
     r.read_u64le(h.session_id);
     Bytes sig;
+    r.seek(kSignatureOffset);
     r.read_bytes(kSignatureSize, sig);
     h.zero_signature = all_zero(sig);
     if (h.next_command != 0 &&

@@ -35,9 +35,9 @@ inline constexpr Key16 kKey = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
 
 inline void ntlmssp_paths(Bytes data) {
     NtlmChallenge challenge;
-    if (auto ch = find_ntlmssp(data, nlmp::kMessageChallenge))
+    if (auto ch = find_ntlmssp(data, ntlm::kMessageChallenge))
         (void)parse_ntlm_challenge(*ch, challenge);
-    auto au = find_ntlmssp(data, nlmp::kMessageAuthenticate);
+    auto au = find_ntlmssp(data, ntlm::kMessageAuthenticate);
     if (!au)
         return;
     NtlmAuthenticate auth;
@@ -72,7 +72,7 @@ inline void signers(Bytes data) {
     for (auto alg : {Smb2SigningAlgorithm::HmacSha256, Smb2SigningAlgorithm::AesCmac,
                      Smb2SigningAlgorithm::AesGmac}) {
         sign_then_verify(
-            data, smb2sig::kSignatureOffset, [&](Bytes m) { return smb2_signature(alg, kKey, m); },
+            data, smb2::kSignatureOffset, [&](Bytes m) { return smb2_signature(alg, kKey, m); },
             [&](Bytes m) { return smb2_verify(alg, kKey, m).status; });
     }
     const std::uint32_t seq = data.size() > 8 ? data[8] : 0;

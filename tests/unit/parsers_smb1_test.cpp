@@ -453,7 +453,7 @@ TEST(Ntlmssp, EmptyUserNameAloneIsAnonymous) {
     // xscan frame 507 with the NTLMSSP_NEGOTIATE_ANONYMOUS flag cleared: the empty user
     // name is enough.
     Buf msg = to_buf(vectors::kSmb1SetupRequestNtlmNullUser);
-    const std::size_t flags_at = ntlmssp_offset(msg) + ntlm::kNegotiateFlagsOffset;
+    const std::size_t flags_at = ntlmssp_offset(msg) + ntlm::kAuthenticateFlagsOffset;
     msg.at(flags_at + 1) = static_cast<std::uint8_t>(msg.at(flags_at + 1) & ~0x08); // 0x0800
     EXPECT_EQ(find_ntlm_authenticate(security_blob(msg)), NtlmAuth::Anonymous);
 }
@@ -461,7 +461,7 @@ TEST(Ntlmssp, EmptyUserNameAloneIsAnonymous) {
 TEST(Ntlmssp, AnonymousFlagWithUserNameIsAnonymous) {
     // xscan frame 527 ("world") with NTLMSSP_NEGOTIATE_ANONYMOUS set.
     Buf msg = to_buf(vectors::kSmb1SetupRequestNtlmUser);
-    const std::size_t flags_at = ntlmssp_offset(msg) + ntlm::kNegotiateFlagsOffset;
+    const std::size_t flags_at = ntlmssp_offset(msg) + ntlm::kAuthenticateFlagsOffset;
     msg.at(flags_at + 1) = static_cast<std::uint8_t>(msg.at(flags_at + 1) | 0x08);
     EXPECT_EQ(find_ntlm_authenticate(security_blob(msg)), NtlmAuth::Anonymous);
 }
@@ -470,9 +470,9 @@ TEST(Ntlmssp, CutBeforeUserNameIsNotAnAuthenticate) {
     const Buf msg = to_buf(vectors::kSmb1SetupRequestNtlmNullUser);
     const std::size_t at = ntlmssp_offset(msg);
     // The user-name length field ends at +38: one byte short, exact end.
-    EXPECT_EQ(find_ntlm_authenticate(Bytes(msg.data() + at, ntlm::kUserNameFieldOffset + 1)),
+    EXPECT_EQ(find_ntlm_authenticate(Bytes(msg.data() + at, ntlm::kUserFieldsOffset + 1)),
               NtlmAuth::None);
-    EXPECT_EQ(find_ntlm_authenticate(Bytes(msg.data() + at, ntlm::kUserNameFieldOffset + 2)),
+    EXPECT_EQ(find_ntlm_authenticate(Bytes(msg.data() + at, ntlm::kUserFieldsOffset + 2)),
               NtlmAuth::Anonymous);
 }
 

@@ -13,12 +13,12 @@ namespace {
 using namespace smbsign;
 using namespace testutil;
 
-// MS-SMB2 2.2.1 header offsets.
-constexpr std::size_t kStructureSizeOffset = 4;
-constexpr std::size_t kStatusOffset = 8;
-constexpr std::size_t kFlagsOffset = 16;
-constexpr std::size_t kNextCommandOffset = 20;
-constexpr std::size_t kAsyncIdOffset = 32;
+// MS-SMB2 2.2.1 header offsets: smb2::kStatusOffset and siblings.
+using smb2::kAsyncIdOffset;
+using smb2::kFlagsOffset;
+using smb2::kNextCommandOffset;
+using smb2::kStatusOffset;
+using smb2::kStructureSizeOffset;
 constexpr std::size_t kBody = smb2::kHeaderSize;
 // NEGOTIATE response (2.2.4).
 constexpr std::size_t kNegRespDialectOffset = kBody + 4;

@@ -24,8 +24,8 @@ constexpr const char *kLabPassword = "Sign1ng-Pass"; // samples/README.md
 // The session key of an NTLMSSP exchange, given the messages carrying CHALLENGE and
 // AUTHENTICATE, and the password.
 NtlmSessionKey session_key(Bytes challenge_msg, Bytes authenticate_msg, const char *password) {
-    auto ch = find_ntlmssp(challenge_msg, nlmp::kMessageChallenge);
-    auto au = find_ntlmssp(authenticate_msg, nlmp::kMessageAuthenticate);
+    auto ch = find_ntlmssp(challenge_msg, ntlm::kMessageChallenge);
+    auto au = find_ntlmssp(authenticate_msg, ntlm::kMessageAuthenticate);
     NtlmChallenge challenge;
     NtlmAuthenticate auth;
     if (!ch || !au || parse_ntlm_challenge(*ch, challenge) != ParseError::None ||

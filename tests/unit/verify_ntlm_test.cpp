@@ -84,7 +84,7 @@ TEST(VerifyNtlm, MsNlmpExampleIsProvenAndUnwrapsTheRandomSessionKey) {
     EXPECT_EQ(hex_of(r.session_key), "55555555555555555555555555555555");
 
     // Without KEY_EXCH, the session key is the KeyExchangeKey = SessionBaseKey (NTLMv2).
-    a.flags &= ~nlmp::kFlagKeyExchange;
+    a.flags &= ~ntlm::kFlagKeyExchange;
     r = ntlmv2_session_key(*nt_hash_from_password("Password"), nlmp_challenge(), a);
     EXPECT_EQ(r.status, KeyStatus::Proven);
     EXPECT_EQ(hex_of(r.session_key), "8de40ccadbc14a82f15cb0ad0de95ca3");
@@ -157,11 +157,11 @@ TEST(VerifyNtlm, FindsNtlmsspInsideSpnego) {
     auto blob = from_hex("a18201cb308201c7a0030a0101a28201aa048201a6");
     const auto msg = from_hex(kNlmpAuthenticateHex);
     blob.insert(blob.end(), msg.begin(), msg.end());
-    auto found = find_ntlmssp(blob, nlmp::kMessageAuthenticate);
+    auto found = find_ntlmssp(blob, ntlm::kMessageAuthenticate);
     ASSERT_TRUE(found);
     EXPECT_EQ(found->size(), msg.size());
-    EXPECT_FALSE(find_ntlmssp(blob, nlmp::kMessageChallenge));
-    EXPECT_FALSE(find_ntlmssp(Bytes(msg).first(10), nlmp::kMessageAuthenticate));
+    EXPECT_FALSE(find_ntlmssp(blob, ntlm::kMessageChallenge));
+    EXPECT_FALSE(find_ntlmssp(Bytes(msg).first(10), ntlm::kMessageAuthenticate));
 }
 
 TEST(VerifyNtlm, PasswordUtf8) {

@@ -21,9 +21,9 @@ testutil::Buf smb2_header(std::uint16_t command, std::uint32_t flags, std::uint6
     testutil::Buf h(smb2::kHeaderSize, 0);
     std::copy(smb2::kProtocolId.begin(), smb2::kProtocolId.end(), h.begin());
     testutil::put_u16le(h, 4, smb2::kHeaderSize);
-    testutil::put_u16le(h, smb2sig::kCommandOffset, command);
-    testutil::put_u32le(h, smb2sig::kFlagsOffset, flags);
-    testutil::put_u64le(h, smb2sig::kMessageIdOffset, message_id);
+    testutil::put_u16le(h, smb2::kCommandOffset, command);
+    testutil::put_u32le(h, smb2::kFlagsOffset, flags);
+    testutil::put_u64le(h, smb2::kMessageIdOffset, message_id);
     return h;
 }
 
@@ -54,11 +54,11 @@ TEST(VerifySign, GmacDependsOnTheNonceBits) {
     ASSERT_TRUE(with_bit);
     auto nonce_without_bit = gmac_nonce(cancel).value();
     nonce_without_bit[8] = 0;
-    constexpr std::size_t kAfter = smb2sig::kSignatureOffset + smb2::kSignatureSize;
+    constexpr std::size_t kAfter = smb2::kSignatureOffset + smb2::kSignatureSize;
     const Smb2Signature zero{};
     auto without_bit = aes128_gmac(
         kKey, nonce_without_bit,
-        {Bytes(cancel).first(smb2sig::kSignatureOffset), zero, Bytes(cancel).subspan(kAfter)});
+        {Bytes(cancel).first(smb2::kSignatureOffset), zero, Bytes(cancel).subspan(kAfter)});
     ASSERT_TRUE(without_bit);
     EXPECT_NE(hex_of(*with_bit), hex_of(*without_bit));
 }
@@ -83,12 +83,12 @@ TEST(VerifySign, SignatureFieldDoesNotEnterTheMac) {
                      Smb2SigningAlgorithm::AesGmac}) {
         auto a = smb2_signature(alg, kKey, m);
         auto other = m;
-        other[smb2sig::kSignatureOffset + 3] = 0xEE;
+        other[smb2::kSignatureOffset + 3] = 0xEE;
         auto b = smb2_signature(alg, kKey, other);
         ASSERT_TRUE(a && b);
         EXPECT_EQ(hex_of(*a), hex_of(*b));
         // ...and the result written into the field verifies.
-        std::copy(a->begin(), a->end(), m.begin() + smb2sig::kSignatureOffset);
+        std::copy(a->begin(), a->end(), m.begin() + smb2::kSignatureOffset);
         EXPECT_EQ(smb2_verify(alg, kKey, m).status, SignatureStatus::Valid);
         EXPECT_EQ(hex_of(smb2_verify(alg, kKey, m).expected), hex_of(*a));
     }

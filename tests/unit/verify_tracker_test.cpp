@@ -210,12 +210,12 @@ std::optional<Key16> lab_session_key(const pcap_reader::Capture &cap) {
     std::optional<NtlmChallenge> ch;
     for (const auto &m : cap.messages) {
         Bytes msg = Bytes(cap.bytes).subspan(m.offset, m.size);
-        if (auto c = find_ntlmssp(msg, nlmp::kMessageChallenge)) {
+        if (auto c = find_ntlmssp(msg, ntlm::kMessageChallenge)) {
             NtlmChallenge nc;
             if (parse_ntlm_challenge(*c, nc) == ParseError::None)
                 ch = nc;
         }
-        if (auto a = find_ntlmssp(msg, nlmp::kMessageAuthenticate); a && ch) {
+        if (auto a = find_ntlmssp(msg, ntlm::kMessageAuthenticate); a && ch) {
             NtlmAuthenticate au;
             if (parse_ntlm_authenticate(*a, au) != ParseError::None)
                 return std::nullopt;

@@ -88,10 +88,6 @@ inline SignatureCheck<smb1::kSignatureSize> smb1_verify(Bytes mac_key, std::uint
 enum class Smb2SigningAlgorithm : std::uint8_t { HmacSha256, AesCmac, AesGmac };
 
 namespace smb2sig {
-inline constexpr std::size_t kSignatureOffset = 48; // MS-SMB2 2.2.1: Signature
-inline constexpr std::size_t kCommandOffset = 12;
-inline constexpr std::size_t kFlagsOffset = 16;
-inline constexpr std::size_t kMessageIdOffset = 24;
 // MS-SMB2 2.2.3.1.7 SigningAlgorithms.
 inline constexpr std::uint16_t kIdHmacSha256 = 0x0000;
 inline constexpr std::uint16_t kIdAesCmac = 0x0001;
@@ -146,9 +142,9 @@ gmac_nonce(Bytes message) noexcept {
     std::uint16_t command = 0;
     std::uint32_t flags = 0;
     Bytes message_id;
-    if (!r.seek(smb2sig::kCommandOffset) || !r.read_u16le(command) ||
-        !r.seek(smb2sig::kFlagsOffset) || !r.read_u32le(flags) ||
-        !r.seek(smb2sig::kMessageIdOffset) || !r.read_bytes(8, message_id))
+    if (!r.seek(smb2::kCommandOffset) || !r.read_u16le(command) ||
+        !r.seek(smb2::kFlagsOffset) || !r.read_u32le(flags) ||
+        !r.seek(smb2::kMessageIdOffset) || !r.read_bytes(8, message_id))
         return std::nullopt;
     const bool from_server = (flags & smb2::kFlagServerToRedir) != 0;
     std::uint32_t bits = 0;
@@ -190,7 +186,7 @@ public:
         // costs a call into libgcrypt, which shows on small messages).
         std::array<std::uint8_t, smb2::kHeaderSize> header;
         std::copy_n(message.begin(), header.size(), header.begin());
-        std::fill_n(header.begin() + smb2sig::kSignatureOffset, smb2::kSignatureSize, 0);
+        std::fill_n(header.begin() + smb2::kSignatureOffset, smb2::kSignatureSize, 0);
         mac_.write(header);
         mac_.write(message.subspan(smb2::kHeaderSize));
         if (algorithm_ == Smb2SigningAlgorithm::HmacSha256) {
@@ -212,7 +208,7 @@ public:
         if (!expected)
             return {};
         return check_against(expected,
-                             message.subspan(smb2sig::kSignatureOffset, smb2::kSignatureSize));
+                             message.subspan(smb2::kSignatureOffset, smb2::kSignatureSize));
     }
 
 private:

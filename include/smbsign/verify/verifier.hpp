@@ -135,17 +135,17 @@ private:
     // AUTHENTICATE in a SESSION_SETUP request: the session key from the first secret whose
     // proof matches; wrong when secrets for the user (or for any user) were all refuted.
     void authenticate(Session &s, Bytes msg) {
-        auto au = find_ntlmssp(msg, nlmp::kMessageAuthenticate);
+        auto au = find_ntlmssp(msg, ntlm::kMessageAuthenticate);
         if (!au)
             return;
         NtlmAuthenticate auth;
         if (parse_ntlm_authenticate(*au, auth) != ParseError::None || !s.challenge)
             return;
-        if (auth.nt_response.size() < nlmp::kMinNtlmv2ResponseSize) {
+        if (auth.nt_response.size() < ntlm::kMinNtlmv2ResponseSize) {
             s.unsupported = true; // NTLM v1, LM or anonymous
             return;
         }
-        const bool unicode = (auth.flags & nlmp::kFlagUnicode) != 0;
+        const bool unicode = (auth.flags & ntlm::kFlagUnicode) != 0;
         bool tried = false;
         for (int pass = 0; pass < 2; ++pass) { // secrets naming the user first
             for (const Credential &c : secrets_.credentials) {
@@ -339,7 +339,7 @@ private:
             if (is_311 && s.preauth_started && !s.preauth_final)
                 if (auto next = sha512({s.preauth, msg}))
                     s.preauth = *next;
-            if (auto ch = find_ntlmssp(msg, nlmp::kMessageChallenge)) {
+            if (auto ch = find_ntlmssp(msg, ntlm::kMessageChallenge)) {
                 NtlmChallenge c;
                 if (parse_ntlm_challenge(*ch, c) == ParseError::None)
                     s.challenge = c;
@@ -371,7 +371,7 @@ private:
         const smb1::Chain chain = smb1::parse_chain(msg, h);
         if (h.command == smb1::kCmdSessionSetupAndX) {
             if (!h.is_reply()) {
-                const bool final_leg = find_ntlmssp(msg, nlmp::kMessageAuthenticate).has_value();
+                const bool final_leg = find_ntlmssp(msg, ntlm::kMessageAuthenticate).has_value();
                 if (!s.have_key)
                     authenticate(s, msg);
                 // MS-CIFS 3.2.4.1.1: the leg that establishes the key is sequence 0.
@@ -381,7 +381,7 @@ private:
                     c.key_session = ctx.session;
                 }
             } else if (h.nt_status() && h.status == smb1::kStatusMoreProcessingRequired) {
-                if (auto ch = find_ntlmssp(msg, nlmp::kMessageChallenge)) {
+                if (auto ch = find_ntlmssp(msg, ntlm::kMessageChallenge)) {
                     NtlmChallenge nc;
                     if (parse_ntlm_challenge(*ch, nc) == ParseError::None)
                         s.challenge = nc;
