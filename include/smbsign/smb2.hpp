@@ -200,7 +200,14 @@ inline ParseError parse_negotiate_request(Bytes msg, NegotiateRequest &out) noex
     return ParseError::None;
 }
 
+// The MAC a connection signs with (MS-SMB2 3.1.4.1; MS-CIFS 3.1.4.1 for SMB1's MD5): the
+// one signing-algorithm type of the tracker, the verifier and the plugin.
 enum class SigningAlgorithm : std::uint8_t { Unknown, HmacSha256, AesCmac, AesGmac, Md5 };
+// MS-SMB2 2.2.3.1.7 SigningAlgorithms: the wire ids.
+inline constexpr std::uint16_t kSigningIdHmacSha256 = 0x0000;
+inline constexpr std::uint16_t kSigningIdAesCmac = 0x0001;
+inline constexpr std::uint16_t kSigningIdAesGmac = 0x0002;
+
 enum class Cipher : std::uint8_t { None, Aes128Ccm, Aes128Gcm, Aes256Ccm, Aes256Gcm, Unknown };
 
 struct NegotiateResponse {
@@ -211,13 +218,14 @@ struct NegotiateResponse {
     Cipher cipher = Cipher::None;
 };
 
+// The algorithm named by a SigningAlgorithmId; Unknown for an id MS-SMB2 does not define.
 inline SigningAlgorithm signing_algorithm_from_id(std::uint16_t id) noexcept {
     switch (id) {
-    case 0:
+    case kSigningIdHmacSha256:
         return SigningAlgorithm::HmacSha256;
-    case 1:
+    case kSigningIdAesCmac:
         return SigningAlgorithm::AesCmac;
-    case 2:
+    case kSigningIdAesGmac:
         return SigningAlgorithm::AesGmac;
     default:
         return SigningAlgorithm::Unknown;
@@ -284,6 +292,17 @@ inline ParseError parse_negotiate_response(Bytes msg, NegotiateResponse &out) no
         off = c.offset();
     }
     return ParseError::None;
+}
+
+// The algorithm a NEGOTIATE response sets for its connection (MS-SMB2 3.1.4.1, 3.2.5.2):
+// the one SMB2_SIGNING_CAPABILITIES chose (3.1.1), else AES-128-CMAC from dialect 3.0 on
+// and HMAC-SHA256 before. The one dialect-to-algorithm mapping.
+inline SigningAlgorithm signing_algorithm_of(const NegotiateResponse &r) noexcept {
+    if (r.has_signing_context)
+        return signing_algorithm_from_id(r.signing_algorithm_id);
+    if (r.dialect >= kDialect300 && r.dialect != kDialectWildcard)
+        return SigningAlgorithm::AesCmac;
+    return SigningAlgorithm::HmacSha256;
 }
 
 struct SessionSetupRequest {

@@ -482,12 +482,8 @@ inline void Tracker::verify_message(const Msg &m, Bytes msg, bool smb2, bool neg
     ctx.frame = m.frame;
     ctx.truncated = truncated;
     ctx.mid_capture = m.session != kNoSession && sessions_[m.session].mid_capture;
-    static constexpr std::uint16_t kDialects[] = {smb2::kDialect202, smb2::kDialect210,
-                                                  smb2::kDialect300, smb2::kDialect302,
-                                                  smb2::kDialect311};
-    if (c.dialect >= Dialect::Smb202)
-        ctx.smb2_dialect = kDialects[static_cast<int>(c.dialect) - static_cast<int>(Dialect::Smb202)];
-    ctx.smb2_signing_id = verify::signing_id(c.signing_algorithm);
+    ctx.dialect = c.dialect;
+    ctx.algorithm = c.signing_algorithm;
     const verify::Code code = smb2 ? verifier_->smb2(ctx, msg) : verifier_->smb1(ctx, msg);
     if (m.session != kNoSession)
         frames_.note_signature(m.frame, m.session, code);

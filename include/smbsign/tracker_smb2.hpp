@@ -136,12 +136,7 @@ inline void Tracker::smb2_negotiate(Msg &m, const smb2::Header &h, Bytes msg) no
     }
     c.family = Family::Smb2;
     c.dialect = dialect_from_smb2(r.dialect);
-    if (r.has_signing_context)
-        c.signing_algorithm = smb2::signing_algorithm_from_id(r.signing_algorithm_id);
-    else if (r.dialect >= smb2::kDialect300 && r.dialect != smb2::kDialectWildcard)
-        c.signing_algorithm = smb2::SigningAlgorithm::AesCmac;
-    else
-        c.signing_algorithm = smb2::SigningAlgorithm::HmacSha256;
+    c.signing_algorithm = smb2::signing_algorithm_of(r);
     c.cipher = r.cipher;
     // MS-SMB2 2.2.4: a server always sets SIGNING_ENABLED.
     if (!(r.security_mode & smb2::kSigningEnabled))

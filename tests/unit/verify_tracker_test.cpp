@@ -220,7 +220,7 @@ std::optional<Key16> lab_session_key(const pcap_reader::Capture &cap) {
             if (parse_ntlm_authenticate(*a, au) != ParseError::None)
                 return std::nullopt;
             auto k = ntlmv2_session_key(*nt_hash_from_password(kLabPassword), *ch, au);
-            if (k.status == KeyStatus::Proven)
+            if (k.status == NtlmProof::Proven)
                 return k.session_key;
         }
     }
@@ -364,7 +364,7 @@ pcap_reader::Capture compound_capture(std::optional<std::size_t> alter) {
     auto cap = pcap_reader::read(std::string(SMBSIGN_SAMPLES_DIR) + "/smb2-signed-readwrite.pcap");
     auto key = lab_session_key(cap);
     EXPECT_TRUE(key);
-    Smb2Signer signer(Smb2SigningAlgorithm::HmacSha256, key.value_or(Key16{}));
+    Smb2Signer signer(smb2::SigningAlgorithm::HmacSha256, key.value_or(Key16{}));
     auto bytes_of = [&](std::uint32_t frame) {
         for (const auto &m : cap.messages)
             if (m.frame == frame)

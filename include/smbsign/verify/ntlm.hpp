@@ -124,15 +124,16 @@ inline std::optional<Key16> ntowfv2(const NtHash &nt_hash, Bytes user, Bytes dom
     return hmac_md5(nt_hash, {Bytes(ud)});
 }
 
-// What the given secret says about an NTLM authentication.
-enum class KeyStatus : std::uint8_t {
-    Proven,      // NTProofStr matches: the secret is right, the session key is exact
-    Wrong,       // NTProofStr does not match: wrong password or hash for this user
-    Unsupported, // not NTLMv2 (NTLM v1, LM, anonymous) or libgcrypt unusable: no key
+// What the NTLMv2 proof (NTProofStr) says about the given secret. Not the session's
+// KeyState (result.hpp), which also counts keys proven by a valid signature.
+enum class NtlmProof : std::uint8_t {
+    Proven,    // NTProofStr matches: the secret is right, the session key is exact
+    Refuted,   // NTProofStr does not match: wrong password or hash for this user
+    NotNtlmv2, // not NTLMv2 (NTLM v1, LM, anonymous) or libgcrypt unusable: no key
 };
 
 struct NtlmSessionKey {
-    KeyStatus status = KeyStatus::Unsupported;
+    NtlmProof status = NtlmProof::NotNtlmv2;
     Key16 session_key{}; // ExportedSessionKey = the SMB SessionKey; only when Proven
 };
 
@@ -156,7 +157,7 @@ inline NtlmSessionKey ntlmv2_session_key(const NtHash &nt_hash, const NtlmChalle
     if (!expected_proof)
         return result;
     if (!same_bytes(*expected_proof, proof)) {
-        result.status = KeyStatus::Wrong;
+        result.status = NtlmProof::Refuted;
         return result;
     }
     auto key_exchange_key = hmac_md5(*response_key, {proof});
@@ -172,7 +173,7 @@ inline NtlmSessionKey ntlmv2_session_key(const NtHash &nt_hash, const NtlmChalle
     } else {
         result.session_key = *key_exchange_key;
     }
-    result.status = KeyStatus::Proven;
+    result.status = NtlmProof::Proven;
     return result;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "smbsign/bytes.hpp"
+#include "smbsign/dialect.hpp"
 #include "smbsign/smb2.hpp"
 
 #include <cstdint>
@@ -157,28 +158,13 @@ constexpr Integrity integrity_of(const SessionSummary &s, bool signs) noexcept {
     return Integrity::NotSigned;
 }
 
-// SMB2 SigningAlgorithmId (MS-SMB2 2.2.3.1.7) of the algorithm a connection uses, 0xFFFF
-// when none or SMB1's MD5.
-constexpr std::uint16_t signing_id(smb2::SigningAlgorithm a) noexcept {
-    switch (a) {
-    case smb2::SigningAlgorithm::HmacSha256:
-        return 0;
-    case smb2::SigningAlgorithm::AesCmac:
-        return 1;
-    case smb2::SigningAlgorithm::AesGmac:
-        return 2;
-    default:
-        return 0xFFFF;
-    }
-}
-
 // What the tracker knows about a message when it hands it over.
 struct MessageContext {
     std::uint32_t conn = 0;    // the tracker's connection index
     std::uint32_t session = 0; // the tracker's session index (never kNoSession here)
     std::uint32_t frame = 0;
-    std::uint16_t smb2_dialect = 0;      // 0x0202 ... 0x0311, 0 for SMB1 or unknown
-    std::uint16_t smb2_signing_id = 0xFFFF; // SIGNING_CAPABILITIES choice, 0xFFFF if none
+    Dialect dialect = Dialect::Unknown; // the connection's, as its NEGOTIATE response set it
+    smb2::SigningAlgorithm algorithm = smb2::SigningAlgorithm::Unknown; // ... and its MAC
     bool truncated = false;
     bool mid_capture = false; // no SESSION_SETUP of the session was seen
 };

@@ -157,14 +157,14 @@ private:
                     continue;
                 tried = true;
                 auto k = ntlmv2_session_key(c.nt_hash, *s.challenge, auth);
-                if (k.status == KeyStatus::Proven) {
+                if (k.status == NtlmProof::Proven) {
                     s.session_key = k.session_key;
                     s.have_key = true;
                     s.sum.key_source = c.source;
                     s.sum.key_state = KeyState::Proven;
                     return;
                 }
-                if (k.status == KeyStatus::Wrong) {
+                if (k.status == NtlmProof::Refuted) {
                     s.sum.key_state = KeyState::Wrong;
                     s.sum.key_source = c.source;
                 }
@@ -202,34 +202,34 @@ private:
         if (!s.have_key)
             return no_key_reason(s);
         std::optional<Key16> key;
-        std::optional<Smb2SigningAlgorithm> algorithm;
-        switch (ctx.smb2_dialect) {
-        case smb2::kDialect202:
-        case smb2::kDialect210:
+        switch (ctx.dialect) {
+        case Dialect::Smb202:
+        case Dialect::Smb210:
             key = s.session_key;
-            algorithm = Smb2SigningAlgorithm::HmacSha256;
             break;
-        case smb2::kDialect300:
-        case smb2::kDialect302:
+        case Dialect::Smb300:
+        case Dialect::Smb302:
             key = smb30_signing_key(s.session_key);
-            algorithm = Smb2SigningAlgorithm::AesCmac;
             break;
-        case smb2::kDialect311:
+        case Dialect::Smb311:
             // Without every message of the hash the key would be wrong and every signature
             // "invalid": say what is missing instead.
             if (ctx.mid_capture || !s.preauth_final || !s.preauth_whole)
                 return Reason::NoSetup;
             key = smb311_signing_key(s.session_key, s.preauth);
-            algorithm = ctx.smb2_signing_id == 0xFFFF
-                            ? std::optional{Smb2SigningAlgorithm::AesCmac}
-                            : signing_algorithm_from_id(ctx.smb2_signing_id);
             break;
         default:
             return ctx.mid_capture ? Reason::NoSetup : Reason::UnknownDialect;
         }
-        if (!key || !algorithm)
+        if (!key)
             return Reason::UnknownDialect;
-        auto signer = std::make_unique<Smb2Signer>(*algorithm, *key);
+        // The connection's MAC: HMAC-SHA256, AES-CMAC or the AES-GMAC SIGNING_CAPABILITIES
+        // chose (smb2::signing_algorithm_of); an id MS-SMB2 does not define signs nothing.
+        if (ctx.algorithm != smb2::SigningAlgorithm::HmacSha256 &&
+            ctx.algorithm != smb2::SigningAlgorithm::AesCmac &&
+            ctx.algorithm != smb2::SigningAlgorithm::AesGmac)
+            return Reason::UnknownDialect;
+        auto signer = std::make_unique<Smb2Signer>(ctx.algorithm, *key);
         if (!signer->ok())
             return Reason::NoKey;
         s.signer = std::move(signer);
@@ -242,12 +242,12 @@ private:
     Code record(const MessageContext &ctx, Session &s, bool key_proven,
                 const SignatureCheck<N> &check) {
         switch (check.status) {
-        case SignatureStatus::Valid:
+        case MacMatch::Match:
             s.sum.valid++;
             if (s.sum.key_state == KeyState::Unknown)
                 s.sum.key_state = KeyState::Proven; // a valid signature proves the key
             return encode(Status::Valid);
-        case SignatureStatus::Invalid:
+        case MacMatch::Mismatch:
             if (!key_proven) {
                 // A key nothing has proven yet (session-key table) fails its first test:
                 // the key is wrong, not the message.
@@ -264,7 +264,7 @@ private:
                 expected_.push_back(e);
             }
             return encode(Status::Invalid);
-        case SignatureStatus::Unverifiable:
+        case MacMatch::Unusable:
             break;
         }
         s.sum.unverifiable++;
@@ -315,7 +315,7 @@ private:
     }
 
     void session_setup(const MessageContext &ctx, Session &s, const smb2::Header &h, Bytes msg) {
-        const bool is_311 = ctx.smb2_dialect == smb2::kDialect311;
+        const bool is_311 = ctx.dialect == Dialect::Smb311;
         if (!h.is_response()) {
             if (!s.preauth_started) {
                 const Connection &c = conns_[ctx.conn];
@@ -439,13 +439,13 @@ private:
             s.sum.key_state = keyed.sum.key_state;
         }
         auto check = smb1_verify(keyed.session_key, *sequence, msg);
-        if (check.status == SignatureStatus::Invalid) {
+        if (check.status == MacMatch::Mismatch) {
             // Messages missing from the capture (not from the wire) shift every later
             // sequence number: a signature that fits a few numbers on says so, and the
             // count resumes from there instead of calling the rest of the connection invalid.
             for (std::uint32_t ahead = 1; ahead <= smb1seq::kMaxResync; ++ahead) {
                 if (smb1_verify(keyed.session_key, *sequence + ahead, msg).status !=
-                    SignatureStatus::Valid)
+                    MacMatch::Match)
                     continue;
                 c.next += ahead;
                 if (!h.is_reply() && !c.pending.empty() && c.pending.back().mid == h.mid)
