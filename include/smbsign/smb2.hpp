@@ -305,10 +305,14 @@ inline SigningAlgorithm signing_algorithm_of(const NegotiateResponse &r) noexcep
     return SigningAlgorithm::HmacSha256;
 }
 
+// SESSION_SETUP request Flags (2.2.5).
+inline constexpr std::uint8_t kSessionFlagBinding = 0x01;
+
 struct SessionSetupRequest {
     std::uint8_t flags = 0;
     std::uint8_t security_mode = 0;
     NtlmAuth auth = NtlmAuth::None;
+    Bytes security_blob; // the captured part of the SecurityBuffer
 };
 
 // MS-SMB2 2.2.5.
@@ -327,19 +331,33 @@ inline ParseError parse_session_setup_request(Bytes msg, SessionSetupRequest &ou
         // Keep what was captured: an anonymous AUTHENTICATE shows in its first bytes.
         if (blob_offset > msg.size())
             return ParseError::Malformed;
-        out.auth = find_ntlm_authenticate(msg.subspan(blob_offset));
+        out.security_blob = msg.subspan(blob_offset);
+        out.auth = find_ntlm_authenticate(out.security_blob);
         return ParseError::Truncated;
     }
+    out.security_blob = blob;
     out.auth = find_ntlm_authenticate(blob);
     return ParseError::None;
 }
 
-// MS-SMB2 2.2.6. Error responses carry an ERROR body instead (2.2.2).
-inline ParseError parse_session_setup_response(Bytes msg, std::uint16_t &session_flags) noexcept {
+struct SessionSetupResponse {
+    std::uint16_t session_flags = 0;
+    Bytes security_blob; // the captured part of the SecurityBuffer, when there is one
+};
+
+// MS-SMB2 2.2.6. Error responses carry an ERROR body instead (2.2.2). The result says
+// whether SessionFlags could be read; the blob is taken as far as it was captured.
+inline ParseError parse_session_setup_response(Bytes msg, SessionSetupResponse &out) noexcept {
     Reader r(msg);
     if (auto e = body_reader(msg, kSessionSetupResponseStructureSize, r); e != ParseError::None)
         return e;
-    return r.read_u16le(session_flags) ? ParseError::None : ParseError::Truncated;
+    if (!r.read_u16le(out.session_flags))
+        return ParseError::Truncated;
+    std::uint16_t blob_offset = 0, blob_len = 0;
+    if (r.read_u16le(blob_offset) && r.read_u16le(blob_len) && blob_offset <= msg.size())
+        out.security_blob =
+            msg.subspan(blob_offset, std::min<std::size_t>(blob_len, msg.size() - blob_offset));
+    return ParseError::None;
 }
 
 // MS-SMB2 2.2.31 / 2.2.32: CtlCode sits at the same place in request and response.

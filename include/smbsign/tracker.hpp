@@ -178,6 +178,7 @@ private:
         bool truncated = false; // the capture cut this PDU short
         AnomalySet anomalies = 0;
         std::uint32_t session = kNoSession;
+        verify::SetupRecord setup; // a SESSION_SETUP's body facts, for the verifier
     };
 
     Connection *connection(std::uint32_t conn_id, std::uint32_t &index, AnomalySet &anomalies);
@@ -203,7 +204,7 @@ private:
     void logoff_answered(Connection &c, std::uint64_t key, bool success) noexcept;
     void finish(Msg &m, bool is_request, bool is_signed) noexcept;
 
-    void smb1_message(Msg &m, Bytes data) noexcept;
+    void smb1_message(Msg &m, const smb1::Header &h, const smb1::Chain &chain) noexcept;
     void smb1_negotiate(Msg &m, const smb1::Header &h, const smb1::Chain &c) noexcept;
     void smb1_session_setup(Msg &m, const smb1::Header &h, const smb1::Chain &c) noexcept;
     std::size_t smb2_chain(Msg &m, Bytes data) noexcept;
@@ -211,8 +212,10 @@ private:
     void smb2_negotiate(Msg &m, const smb2::Header &h, Bytes msg) noexcept;
     void smb2_session_setup(Msg &m, const smb2::Header &h, Bytes msg) noexcept;
     void smb2_transform(Msg &m, Bytes data) noexcept;
-    void verify_message(const Msg &m, Bytes msg, bool smb2, bool negotiate,
-                        bool truncated) noexcept;
+    verify::MessageContext verify_context(const Msg &m, bool truncated) const noexcept;
+    void verify_message(const Msg &m, const smb2::Header &h, Bytes msg, bool truncated) noexcept;
+    void verify_message(const Msg &m, const smb1::Header &h, const smb1::Chain &chain,
+                        Bytes msg) noexcept;
 
     Limits limits_;
     verify::Hook *verifier_ = nullptr;
@@ -470,21 +473,39 @@ inline void Tracker::finish(Msg &m, bool is_request, bool is_signed) noexcept {
     note(m.frame, m.session, m.anomalies);
 }
 
-// Hands one message to the verifier, if any, and notes its signature check.
-inline void Tracker::verify_message(const Msg &m, Bytes msg, bool smb2, bool negotiate,
-                                    bool truncated) noexcept {
-    if (verifier_ == nullptr || (m.session == kNoSession && !negotiate))
-        return;
-    const Connection &c = *m.conn;
+// What the verifier is told with a message: the tracker's indices and the connection's
+// dialect and signing algorithm.
+inline verify::MessageContext Tracker::verify_context(const Msg &m, bool truncated) const noexcept {
     verify::MessageContext ctx;
     ctx.conn = m.conn_index;
     ctx.session = m.session;
     ctx.frame = m.frame;
     ctx.truncated = truncated;
     ctx.mid_capture = m.session != kNoSession && sessions_[m.session].mid_capture;
-    ctx.dialect = c.dialect;
-    ctx.algorithm = c.signing_algorithm;
-    const verify::Code code = smb2 ? verifier_->smb2(ctx, msg) : verifier_->smb1(ctx, msg);
+    ctx.dialect = m.conn->dialect;
+    ctx.algorithm = m.conn->signing_algorithm;
+    return ctx;
+}
+
+// Hands one parsed message to the verifier, if any, and notes its signature check.
+inline void Tracker::verify_message(const Msg &m, const smb2::Header &h, Bytes msg,
+                                    bool truncated) noexcept {
+    if (verifier_ == nullptr || (m.session == kNoSession && h.command != smb2::kCmdNegotiate))
+        return;
+    const bool setup = h.command == smb2::kCmdSessionSetup;
+    const verify::Code code = verifier_->smb2(verify_context(m, truncated),
+                                              {h, msg, setup ? &m.setup : nullptr});
+    if (m.session != kNoSession)
+        frames_.note_signature(m.frame, m.session, code);
+}
+
+inline void Tracker::verify_message(const Msg &m, const smb1::Header &h,
+                                    const smb1::Chain &chain, Bytes msg) noexcept {
+    if (verifier_ == nullptr || (m.session == kNoSession && h.command != smb1::kCmdNegotiate))
+        return;
+    const bool setup = h.command == smb1::kCmdSessionSetupAndX;
+    const verify::Code code = verifier_->smb1(verify_context(m, m.truncated),
+                                              {h, chain, msg, setup ? &m.setup : nullptr});
     if (m.session != kNoSession)
         frames_.note_signature(m.frame, m.session, code);
 }
@@ -509,9 +530,14 @@ inline std::size_t Tracker::on_pdu(std::uint32_t conn_id, std::uint8_t side, std
         }
         if (smb2::starts_with(data, smb2::kCompressionProtocolId))
             return data.size(); // compressed: its content cannot be read here
-        smb1_message(m, data);
-        verify_message(m, data, false, data.size() > 4 && data[4] == smb1::kCmdNegotiate,
-                       m.truncated);
+        smb1::Header h;
+        if (auto e = smb1::parse_header(data, h); e != ParseError::None) {
+            header_error(m, e);
+            return data.size();
+        }
+        const smb1::Chain chain = smb1::parse_chain(data, h);
+        smb1_message(m, h, chain);
+        verify_message(m, h, chain, data);
     } catch (...) { // std::bad_alloc from a container: stop analysing, never unwind into C
         m.anomalies |= bit(Anomaly::SessionLimit);
     }

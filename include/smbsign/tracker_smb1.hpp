@@ -8,17 +8,13 @@ namespace smbsign {
 
 // --- SMB1 -------------------------------------------------------------------
 
-inline void Tracker::smb1_message(Msg &m, Bytes data) noexcept {
-    smb1::Header h;
-    if (auto e = smb1::parse_header(data, h); e != ParseError::None) {
-        header_error(m, e);
-        return;
-    }
+// One SMB1 message, its header and AndX chain parsed by on_pdu.
+inline void Tracker::smb1_message(Msg &m, const smb1::Header &h,
+                                  const smb1::Chain &chain) noexcept {
     Connection &c = *m.conn;
     learn_direction(m, h.is_reply());
     if (c.family == Family::Unknown)
         c.family = Family::Smb1;
-    const smb1::Chain chain = smb1::parse_chain(data, h);
     const bool chain_ok = chain.count > 0;
 
     if (h.command == smb1::kCmdNegotiate) {
@@ -139,6 +135,7 @@ inline void Tracker::smb1_session_setup(Msg &m, const smb1::Header &h,
         }
         smb1::SessionSetupRequest req;
         const auto e = smb1::parse_session_setup_request(h, c.blocks[0], req);
+        m.setup.security_blob = req.security_blob;
         body_error(m, e == ParseError::Truncated && !m.truncated ? ParseError::Malformed : e);
         if (e == ParseError::None || req.anonymous)
             s.anonymous = req.anonymous;
@@ -149,6 +146,8 @@ inline void Tracker::smb1_session_setup(Msg &m, const smb1::Header &h,
     if (m.session == kNoSession)
         return;
     Session &s = sessions_[m.session];
+    if (setup_words)
+        m.setup.security_blob = smb1::session_setup_response_blob(c.blocks[0]);
     if (h.nt_status() && h.status == smb1::kStatusMoreProcessingRequired) {
         s.setup = SetupState::InProgress;
     } else if (h.success() || setup_words) {

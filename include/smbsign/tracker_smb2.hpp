@@ -24,8 +24,9 @@ inline std::size_t Tracker::smb2_chain(Msg &m, Bytes data) noexcept {
         previous_session = h.session_id;
         Msg one = m;
         one.anomalies = 0;
-        smb2_message(one, h, smb2::message_bytes(rest, h));
-        verify_message(one, smb2::message_bytes(rest, h), true, h.command == smb2::kCmdNegotiate,
+        const Bytes bytes = smb2::message_bytes(rest, h);
+        smb2_message(one, h, bytes);
+        verify_message(one, h, bytes,
                        m.truncated && (h.next_command == 0 || h.next_command > rest.size()));
         // Wireshark locates each element of a compound chain on its own, so a link past
         // the located bytes is normal: the next element comes as its own PDU.
@@ -153,6 +154,7 @@ inline void Tracker::smb2_session_setup(Msg &m, const smb2::Header &h, Bytes msg
         Session &s = sessions_[m.session];
         smb2::SessionSetupRequest r;
         const auto e = smb2::parse_session_setup_request(msg, r);
+        m.setup = {r.security_blob, (r.flags & smb2::kSessionFlagBinding) != 0};
         if (e != ParseError::Truncated || m.truncated)
             body_error(m, e);
         else
@@ -173,6 +175,9 @@ inline void Tracker::smb2_session_setup(Msg &m, const smb2::Header &h, Bytes msg
     if (m.session == kNoSession)
         return;
     Session &s = sessions_[m.session];
+    smb2::SessionSetupResponse r;
+    const auto e = smb2::parse_session_setup_response(msg, r);
+    m.setup.security_blob = r.security_blob;
     if (h.status == smb2::kStatusMoreProcessingRequired) {
         s.setup = SetupState::InProgress;
         return;
@@ -184,8 +189,7 @@ inline void Tracker::smb2_session_setup(Msg &m, const smb2::Header &h, Bytes msg
             s.signing_failure_frame = m.frame;
         return;
     }
-    std::uint16_t flags = 0;
-    const auto e = smb2::parse_session_setup_response(msg, flags);
+    const std::uint16_t flags = r.session_flags;
     body_error(m, e);
     s.setup = SetupState::Succeeded;
     s.setup_frame = m.frame;

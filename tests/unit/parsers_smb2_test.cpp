@@ -466,37 +466,38 @@ TEST(Smb2SessionSetupRequest, BlobOffsetPastTheEndIsMalformed) {
 }
 
 TEST(Smb2SessionSetupResponse, SessionFlags) {
-    std::uint16_t flags = 0xFFFF;
+    smb2::SessionSetupResponse r;
+    r.session_flags = 0xFFFF;
     // smb311-client-sec03-requires-signing-samba.pcap frame 14: SessionFlags 0.
     ASSERT_EQ(
-        smb2::parse_session_setup_response(span(vectors::kSmb2SessionSetupResponseSamba), flags),
+        smb2::parse_session_setup_response(span(vectors::kSmb2SessionSetupResponseSamba), r),
         ParseError::None);
-    EXPECT_EQ(flags, 0);
+    EXPECT_EQ(r.session_flags, 0);
     // The same response as a guest, a null and an encrypting session would send it.
     for (std::uint16_t want :
          {smb2::kSessionIsGuest, smb2::kSessionIsNull, smb2::kSessionEncryptData}) {
         Buf msg = to_buf(vectors::kSmb2SessionSetupResponseSamba);
         put_u16le(msg, kSetupRespFlagsOffset, want);
-        ASSERT_EQ(smb2::parse_session_setup_response(span(msg), flags), ParseError::None);
-        EXPECT_EQ(flags, want);
+        ASSERT_EQ(smb2::parse_session_setup_response(span(msg), r), ParseError::None);
+        EXPECT_EQ(r.session_flags, want);
     }
 }
 
 TEST(Smb2SessionSetupResponse, Boundaries) {
     const Buf msg = to_buf(vectors::kSmb2SessionSetupResponseSamba);
-    std::uint16_t flags = 0;
+    smb2::SessionSetupResponse r;
     EXPECT_EQ(
-        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 1)), flags),
+        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 1)), r),
         ParseError::Truncated);
     EXPECT_EQ(
-        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 2)), flags),
+        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 2)), r),
         ParseError::None);
     EXPECT_EQ(
-        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 3)), flags),
+        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 3)), r),
         ParseError::None);
     // A SESSION_SETUP request body is not a response body.
     EXPECT_EQ(
-        smb2::parse_session_setup_response(span(vectors::kSmb2SessionSetupRequestSamba), flags),
+        smb2::parse_session_setup_response(span(vectors::kSmb2SessionSetupRequestSamba), r),
         ParseError::Malformed);
 }
 

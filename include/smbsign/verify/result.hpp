@@ -7,6 +7,7 @@
 
 #include "smbsign/bytes.hpp"
 #include "smbsign/dialect.hpp"
+#include "smbsign/smb1.hpp"
 #include "smbsign/smb2.hpp"
 
 #include <cstdint>
@@ -158,7 +159,8 @@ constexpr Integrity integrity_of(const SessionSummary &s, bool signs) noexcept {
     return Integrity::NotSigned;
 }
 
-// What the tracker knows about a message when it hands it over.
+// What the tracker knows about a message when it hands it over: its own decisions (which
+// connection and session, by the tracker's dense indices) and the connection's dialect.
 struct MessageContext {
     std::uint32_t conn = 0;    // the tracker's connection index
     std::uint32_t session = 0; // the tracker's session index (never kNoSession here)
@@ -169,15 +171,38 @@ struct MessageContext {
     bool mid_capture = false; // no SESSION_SETUP of the session was seen
 };
 
-// The tracker's side of verification. Calls come in capture order on the first pass.
+// A SESSION_SETUP body as the tracker's record parsers read it (smb1.hpp, smb2.hpp): what
+// authentication (NTLMSSP now; Kerberos AP-REQ/AP-REP later) and channel binding need.
+struct SetupRecord {
+    Bytes security_blob;  // the captured part of the SecurityBuffer / SecurityBlob
+    bool binding = false; // SMB2 request: SMB2_SESSION_FLAG_BINDING (MS-SMB2 2.2.5)
+};
+
+// One SMB2 message (a compound element up to its NextCommand), parsed: the verifier reads
+// no header or body again, it only MACs and hashes the bytes.
+struct Smb2Message {
+    const smb2::Header &header;
+    Bytes bytes;
+    const SetupRecord *setup = nullptr; // SESSION_SETUP request or response
+};
+
+// One SMB1 message, from \xffSMB to its end, parsed.
+struct Smb1Message {
+    const smb1::Header &header;
+    const smb1::Chain &chain;
+    Bytes bytes;
+    const SetupRecord *setup = nullptr; // SESSION_SETUP_ANDX request or response
+};
+
+// The tracker's side of verification. Calls come in capture order on the first pass. The
+// seam the coming features plug into: keys from elsewhere (Kerberos) enter through the
+// SESSION_SETUP records, decrypted TRANSFORM messages come as Smb2Message.
 class Hook {
 public:
     virtual ~Hook() = default;
-    // One SMB2 message (a compound element up to its NextCommand) of a known session,
-    // or a NEGOTIATE (ctx.session may then be any value).
-    virtual Code smb2(const MessageContext &ctx, Bytes message) noexcept = 0;
-    // One SMB1 message, from \xffSMB to its end.
-    virtual Code smb1(const MessageContext &ctx, Bytes message) noexcept = 0;
+    // A message of a known session, or a NEGOTIATE (ctx.session may then be any value).
+    virtual Code smb2(const MessageContext &ctx, const Smb2Message &message) noexcept = 0;
+    virtual Code smb1(const MessageContext &ctx, const Smb1Message &message) noexcept = 0;
     [[nodiscard]] virtual SessionSummary summary(std::uint32_t session) const noexcept = 0;
     virtual void clear() noexcept = 0;
 };

@@ -133,6 +133,12 @@ public:
 
     [[nodiscard]] bool ok() const noexcept { return mac_.ok(); }
 
+    // HMAC-SHA256, AES-CMAC and AES-GMAC: the algorithms an Smb2Signer signs with.
+    static constexpr bool signs_smb2(smb2::SigningAlgorithm a) noexcept {
+        return a == smb2::SigningAlgorithm::HmacSha256 || a == smb2::SigningAlgorithm::AesCmac ||
+               a == smb2::SigningAlgorithm::AesGmac;
+    }
+
     // The 16-byte signature; nothing if the bytes are not an SMB2 message.
     std::optional<Smb2Signature> sign(Bytes message) noexcept {
         if (message.size() < smb2::kHeaderSize ||
