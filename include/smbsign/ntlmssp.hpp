@@ -44,7 +44,8 @@ inline constexpr std::size_t kSessionKeySize = 16;
 // The NTLMSSP message of the given type inside a security blob, bare or wrapped in SPNEGO:
 // from its signature to the end of the blob (payload offsets count from the signature).
 inline std::optional<Bytes> find_ntlmssp(Bytes blob, std::uint32_t type) noexcept {
-    auto it = std::search(blob.begin(), blob.end(), ntlm::kSignature.begin(), ntlm::kSignature.end());
+    auto it =
+        std::search(blob.begin(), blob.end(), ntlm::kSignature.begin(), ntlm::kSignature.end());
     if (it == blob.end())
         return std::nullopt;
     Bytes msg = blob.subspan(static_cast<std::size_t>(it - blob.begin()));

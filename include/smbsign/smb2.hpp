@@ -31,7 +31,7 @@ inline constexpr std::size_t kAsyncIdOffset = 32; // ASYNC
 inline constexpr std::size_t kTreeIdOffset = 36;  // SYNC (after 4 reserved bytes)
 inline constexpr std::size_t kSessionIdOffset = 40;
 inline constexpr std::size_t kSignatureOffset = 48;
-inline constexpr std::size_t kChainAlignment = 8;       // MS-SMB2 3.2.4.1.4
+inline constexpr std::size_t kChainAlignment = 8; // MS-SMB2 3.2.4.1.4
 
 inline constexpr std::uint32_t kFlagServerToRedir = 0x00000001;
 inline constexpr std::uint32_t kFlagAsync = 0x00000002;
@@ -81,7 +81,9 @@ inline constexpr std::uint32_t kStatusMoreProcessingRequired = 0xC0000016;
 inline constexpr std::uint32_t kStatusAccessDenied = 0xC0000022;
 inline constexpr std::uint32_t kStatusInvalidSignature = 0xC000A000;
 
-inline constexpr bool is_error(std::uint32_t status) noexcept { return (status >> 30) == 3; }
+inline constexpr bool is_error(std::uint32_t status) noexcept {
+    return (status >> 30) == 3;
+}
 
 struct Header {
     std::uint32_t status = 0;

@@ -8,8 +8,8 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
-#include <utility>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace testutil {

@@ -615,3 +615,35 @@ TEST(Smb1Oplock, BreakByMidOrReleaseFlag) {
 }
 
 } // namespace
+
+namespace {
+
+using namespace smbsign;
+using namespace testutil;
+
+// The security blobs the record parsers hand to verification (MS-SMB 2.2.4.6.1, 2.2.4.6.2).
+TEST(Smb1SessionSetup, SecurityBlobs) {
+    // kSmb1SetupRequestNtlmUser: the blob SecurityBlobLength names, with the AUTHENTICATE.
+    const Buf req = to_buf(vectors::kSmb1SetupRequestNtlmUser);
+    const Parsed p = parse(span(req));
+    smb1::SessionSetupRequest r;
+    ASSERT_EQ(smb1::parse_session_setup_request(p.header, p.chain.blocks[0], r), ParseError::None);
+    EXPECT_EQ(r.security_blob.data(), security_blob(req).data());
+    EXPECT_EQ(r.security_blob.size(), security_blob(req).size());
+    EXPECT_TRUE(find_ntlmssp(r.security_blob, ntlm::kMessageAuthenticate));
+    // smb1-sm0f-w2k8r2-server-signed.pcap frame 13: a 4-word response; its blob opens the
+    // byte block, SecurityBlobLength (after Action) long.
+    const Parsed q = parse(span(vectors::kSmb1SetupResponseSigned));
+    const smb1::Block &b = q.chain.blocks[0];
+    ASSERT_EQ(b.word_count, smb1::kSetupResponseWordCountExtended);
+    const Bytes blob = smb1::session_setup_response_blob(b);
+    EXPECT_EQ(blob.data(), b.bytes.data());
+    EXPECT_EQ(blob.size(), static_cast<std::size_t>(b.words[6] | b.words[7] << 8));
+    EXPECT_FALSE(blob.empty());
+    // smb1-sm03-win7-server-unsigned-treeconnect.pcap frame 4: no extended security, no blob.
+    const Parsed w = parse(span(vectors::kSmb1SetupResponseWin7));
+    EXPECT_NE(w.chain.blocks[0].word_count, smb1::kSetupResponseWordCountExtended);
+    EXPECT_TRUE(smb1::session_setup_response_blob(w.chain.blocks[0]).empty());
+}
+
+} // namespace

@@ -568,3 +568,41 @@ TEST(Smb2Status, ErrorSeverity) {
 }
 
 } // namespace
+
+namespace {
+
+using namespace smbsign;
+using namespace testutil;
+
+// The security blobs the record parsers hand to verification (MS-SMB2 2.2.5, 2.2.6).
+TEST(Smb2SessionSetup, SecurityBlobs) {
+    // smb311-client-sec03-requires-signing-samba.pcap frame 8: the blob its offset and
+    // length name.
+    const Buf req = to_buf(vectors::kSmb2SessionSetupRequestSamba);
+    smb2::SessionSetupRequest r;
+    ASSERT_EQ(smb2::parse_session_setup_request(span(req), r), ParseError::None);
+    EXPECT_EQ(r.security_blob.data(), req.data() + get_u16le(req, kSetupReqBlobOffsetOffset));
+    EXPECT_EQ(r.security_blob.size(), get_u16le(req, kSetupReqBlobOffsetOffset + 2));
+    // ... frame 14, the final response: SecurityBufferOffset and Length follow SessionFlags.
+    const Buf resp = to_buf(vectors::kSmb2SessionSetupResponseSamba);
+    const std::uint16_t at = get_u16le(resp, kSetupRespFlagsOffset + 2);
+    const std::uint16_t len = get_u16le(resp, kSetupRespFlagsOffset + 4);
+    ASSERT_GT(len, 0);
+    ASSERT_EQ(std::size_t{at} + len, resp.size());
+    smb2::SessionSetupResponse s;
+    ASSERT_EQ(smb2::parse_session_setup_response(span(resp), s), ParseError::None);
+    EXPECT_EQ(s.security_blob.data(), resp.data() + at);
+    EXPECT_EQ(s.security_blob.size(), len);
+    // Cut one byte short: the captured part, SessionFlags still read.
+    const Buf cut = first(resp, resp.size() - 1);
+    s = {};
+    ASSERT_EQ(smb2::parse_session_setup_response(span(cut), s), ParseError::None);
+    EXPECT_EQ(s.security_blob.size(), len - 1u);
+    // Cut before the buffer fields: no blob.
+    s = {};
+    ASSERT_EQ(smb2::parse_session_setup_response(span(first(resp, kSetupRespFlagsOffset + 2)), s),
+              ParseError::None);
+    EXPECT_TRUE(s.security_blob.empty());
+}
+
+} // namespace

@@ -20,7 +20,7 @@ constexpr Key16 kKey = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 testutil::Buf smb2_header(std::uint16_t command, std::uint32_t flags, std::uint64_t message_id) {
     testutil::Buf h(smb2::kHeaderSize, 0);
     std::copy(smb2::kProtocolId.begin(), smb2::kProtocolId.end(), h.begin());
-    testutil::put_u16le(h, 4, smb2::kHeaderSize);
+    testutil::put_u16le(h, smb2::kStructureSizeOffset, smb2::kHeaderSize);
     testutil::put_u16le(h, smb2::kCommandOffset, command);
     testutil::put_u32le(h, smb2::kFlagsOffset, flags);
     testutil::put_u64le(h, smb2::kMessageIdOffset, message_id);
@@ -79,7 +79,8 @@ TEST(VerifySign, AlgorithmByDialectAndId) {
     EXPECT_EQ(of(smb2::kDialect302), smb2::SigningAlgorithm::AesCmac);
     EXPECT_EQ(of(smb2::kDialect311), smb2::SigningAlgorithm::AesCmac);
     EXPECT_EQ(of(smb2::kDialectWildcard), smb2::SigningAlgorithm::HmacSha256);
-    EXPECT_EQ(of(smb2::kDialect311, smb2::kSigningIdHmacSha256), smb2::SigningAlgorithm::HmacSha256);
+    EXPECT_EQ(of(smb2::kDialect311, smb2::kSigningIdHmacSha256),
+              smb2::SigningAlgorithm::HmacSha256);
     EXPECT_EQ(of(smb2::kDialect311, smb2::kSigningIdAesCmac), smb2::SigningAlgorithm::AesCmac);
     EXPECT_EQ(of(smb2::kDialect311, smb2::kSigningIdAesGmac), smb2::SigningAlgorithm::AesGmac);
     EXPECT_EQ(of(smb2::kDialect311, 3), smb2::SigningAlgorithm::Unknown);

@@ -21,14 +21,14 @@ enum class Status : std::uint8_t { None, Valid, Invalid, Unverifiable };
 // Why a signed message could not be checked.
 enum class Reason : std::uint8_t {
     None,
-    NoKey,         // no secret given matches this session
-    KeyWrong,      // the secret given for this user is wrong (NTLMv2 proof does not match)
-    NoSetup,       // the session's set-up (or the connection's NEGOTIATE) is not in the capture
-    Unsupported,   // authentication without a usable key: NTLM v1/LM, Kerberos without a key
-    BoundChannel,  // a channel bound to a session set up elsewhere (multichannel)
-    Truncated,     // the capture cut the message short
-    NoSequence,    // SMB1: the request this response answers was not seen
-    NotSignable,   // a message the protocol never signs (oplock break notification)
+    NoKey,        // no secret given matches this session
+    KeyWrong,     // the secret given for this user is wrong (NTLMv2 proof does not match)
+    NoSetup,      // the session's set-up (or the connection's NEGOTIATE) is not in the capture
+    Unsupported,  // authentication without a usable key: NTLM v1/LM, Kerberos without a key
+    BoundChannel, // a channel bound to a session set up elsewhere (multichannel)
+    Truncated,    // the capture cut the message short
+    NoSequence,   // SMB1: the request this response answers was not seen
+    NotSignable,  // a message the protocol never signs (oplock break notification)
     UnknownDialect,
     Count
 };
@@ -38,7 +38,9 @@ using Code = std::uint8_t;
 constexpr Code encode(Status s, Reason r = Reason::None) noexcept {
     return static_cast<Code>(static_cast<unsigned>(s) | (static_cast<unsigned>(r) << 2));
 }
-constexpr Status status_of(Code c) noexcept { return static_cast<Status>(c & 3u); }
+constexpr Status status_of(Code c) noexcept {
+    return static_cast<Status>(c & 3u);
+}
 constexpr Reason reason_of(Code c) noexcept {
     const unsigned r = c >> 2;
     return r < static_cast<unsigned>(Reason::Count) ? static_cast<Reason>(r) : Reason::None;

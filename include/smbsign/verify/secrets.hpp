@@ -172,7 +172,8 @@ inline std::size_t parse_keytab(Bytes data, Secrets &out) {
         std::uint32_t size_raw = 0;
         u32(r, size_raw);
         const auto size = static_cast<std::int32_t>(size_raw);
-        const std::uint32_t length = size < 0 ? static_cast<std::uint32_t>(-(std::int64_t)size) : size_raw;
+        const std::uint32_t length =
+            size < 0 ? static_cast<std::uint32_t>(-(std::int64_t)size) : size_raw;
         Bytes entry;
         if (!r.read_bytes(length, entry))
             break;

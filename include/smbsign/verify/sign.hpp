@@ -105,9 +105,8 @@ gmac_nonce(Bytes message) noexcept {
     std::uint16_t command = 0;
     std::uint32_t flags = 0;
     Bytes message_id;
-    if (!r.seek(smb2::kCommandOffset) || !r.read_u16le(command) ||
-        !r.seek(smb2::kFlagsOffset) || !r.read_u32le(flags) ||
-        !r.seek(smb2::kMessageIdOffset) || !r.read_bytes(8, message_id))
+    if (!r.seek(smb2::kCommandOffset) || !r.read_u16le(command) || !r.seek(smb2::kFlagsOffset) ||
+        !r.read_u32le(flags) || !r.seek(smb2::kMessageIdOffset) || !r.read_bytes(8, message_id))
         return std::nullopt;
     const bool from_server = (flags & smb2::kFlagServerToRedir) != 0;
     std::uint32_t bits = 0;

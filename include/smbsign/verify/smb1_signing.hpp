@@ -49,8 +49,7 @@ public:
 
     // MS-CIFS 3.2.4.1.1: a request takes the next number; its response (when one follows:
     // `expects_reply`) the one after. Nothing before start().
-    std::optional<std::uint32_t> request(std::uint16_t mid, std::uint16_t pid,
-                                         bool expects_reply) {
+    std::optional<std::uint32_t> request(std::uint16_t mid, std::uint16_t pid, bool expects_reply) {
         if (!known_)
             return std::nullopt;
         const std::uint32_t sequence = next_;
@@ -70,9 +69,8 @@ public:
     std::optional<std::uint32_t> response(std::uint16_t mid, std::uint16_t pid) noexcept {
         if (!known_)
             return std::nullopt;
-        auto it = std::find_if(pending_.begin(), pending_.end(), [&](const Pending &p) {
-            return p.mid == mid && p.pid == pid;
-        });
+        auto it = std::find_if(pending_.begin(), pending_.end(),
+                               [&](const Pending &p) { return p.mid == mid && p.pid == pid; });
         if (it == pending_.end())
             return std::nullopt;
         const std::uint32_t sequence = it->sequence + 1;

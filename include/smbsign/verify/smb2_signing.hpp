@@ -72,8 +72,8 @@ public:
 
     // Makes the session's signer from its session key: the key this dialect signs with
     // (smb2_keys.hpp) under the connection's algorithm. Reason::None when made.
-    Reason make_signer(Dialect dialect, smb2::SigningAlgorithm algorithm,
-                       const Key16 &session_key, bool mid_capture) {
+    Reason make_signer(Dialect dialect, smb2::SigningAlgorithm algorithm, const Key16 &session_key,
+                       bool mid_capture) {
         if (!smb2_keys::derives_signing_key(dialect))
             return mid_capture ? Reason::NoSetup : Reason::UnknownDialect;
         // Without every message of the hash the 3.1.1 key would be wrong and every

@@ -268,7 +268,8 @@ private:
             return unverifiable(s, Reason::Truncated);
         if (const Reason r = smb2_signer(ctx, s, h.session_id); r != Reason::None)
             return unverifiable(s, r);
-        return record(ctx, s, s.sum.key_state == KeyState::Proven, s.smb2.signer()->verify(m.bytes));
+        return record(ctx, s, s.sum.key_state == KeyState::Proven,
+                      s.smb2.signer()->verify(m.bytes));
     }
 
     void smb2_session_setup(const MessageContext &ctx, Session &s, const Smb2Message &m) {
@@ -277,8 +278,8 @@ private:
         if (!h.is_response()) {
             // A new session's first request has SessionId 0 (MS-SMB2 3.2.4.2.3).
             const bool binding = m.setup != nullptr && m.setup->binding;
-            s.smb2.setup_request(connection(ctx.conn).negotiate, h.session_id == 0, binding,
-                                 is_311, m.bytes);
+            s.smb2.setup_request(connection(ctx.conn).negotiate, h.session_id == 0, binding, is_311,
+                                 m.bytes);
             if (!s.have_key)
                 authenticate(s, blob_of(m.setup));
             return;
@@ -333,9 +334,8 @@ private:
             return std::nullopt;
         if (h.is_reply())
             return signing.response(h.mid, h.pid);
-        const bool no_reply =
-            h.command == smb1::kCmdNtCancel ||
-            (m.chain.count > 0 && smb1::is_oplock_break(h, m.chain.blocks[0]));
+        const bool no_reply = h.command == smb1::kCmdNtCancel ||
+                              (m.chain.count > 0 && smb1::is_oplock_break(h, m.chain.blocks[0]));
         return signing.request(h.mid, h.pid, !no_reply);
     }
 
@@ -380,8 +380,8 @@ private:
     }
 
     Secrets secrets_;
-    std::deque<Session> sessions_; // by the tracker's session index
-    std::deque<Connection> conns_; // by the tracker's connection index
+    std::deque<Session> sessions_;   // by the tracker's session index
+    std::deque<Connection> conns_;   // by the tracker's connection index
     std::vector<Expected> expected_; // in frame order
 };
 
