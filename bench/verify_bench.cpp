@@ -17,45 +17,45 @@ using namespace smbsign::verify;
 constexpr Key16 kKey = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
 // A signed SMB2 READ response of `size` bytes, signed correctly with kKey.
-std::vector<std::uint8_t> smb2_signed(Smb2SigningAlgorithm alg, std::size_t size) {
+std::vector<std::uint8_t> smb2_signed(smb2::SigningAlgorithm alg, std::size_t size) {
     std::vector<std::uint8_t> m(size, 0x5A);
     std::memcpy(m.data(), smb2::kProtocolId.data(), 4);
     std::memset(m.data() + 4, 0, 60);
     m[4] = 64;
     m[12] = 8;
     m[16] = smb2::kFlagServerToRedir | smb2::kFlagSigned;
-    auto sig = smb2_signature(alg, kKey, m);
+    auto sig = Smb2Signer(alg, kKey).sign(m);
     std::copy(sig->begin(), sig->end(), m.begin() + 48);
     return m;
 }
 
-int gcry_of(Smb2SigningAlgorithm a) {
-    return a == Smb2SigningAlgorithm::HmacSha256 ? GCRY_MAC_HMAC_SHA256
-           : a == Smb2SigningAlgorithm::AesCmac  ? GCRY_MAC_CMAC_AES
+int gcry_of(smb2::SigningAlgorithm a) {
+    return a == smb2::SigningAlgorithm::HmacSha256 ? GCRY_MAC_HMAC_SHA256
+           : a == smb2::SigningAlgorithm::AesCmac  ? GCRY_MAC_CMAC_AES
                                                  : GCRY_MAC_GMAC_AES;
 }
 
-template <Smb2SigningAlgorithm A> void BM_VerifySmb2(benchmark::State &state) {
+template <smb2::SigningAlgorithm A> void BM_VerifySmb2(benchmark::State &state) {
     const auto m = smb2_signed(A, static_cast<std::size_t>(state.range(0)));
     Smb2Signer signer(A, kKey);
     for (auto _ : state) {
         auto c = signer.verify(m);
-        if (c.status != SignatureStatus::Valid)
+        if (c.status != MacMatch::Match)
             state.SkipWithError("not valid");
         benchmark::DoNotOptimize(c);
     }
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
 }
 
-template <Smb2SigningAlgorithm A> void BM_RawMac(benchmark::State &state) {
+template <smb2::SigningAlgorithm A> void BM_RawMac(benchmark::State &state) {
     const auto m = smb2_signed(A, static_cast<std::size_t>(state.range(0)));
     Mac mac(gcry_of(A), kKey);
     std::array<std::uint8_t, 12> nonce{};
     std::array<std::uint8_t, 32> out{};
-    const std::size_t len = A == Smb2SigningAlgorithm::HmacSha256 ? 32 : 16;
+    const std::size_t len = A == smb2::SigningAlgorithm::HmacSha256 ? 32 : 16;
     for (auto _ : state) {
         mac.restart();
-        if (A == Smb2SigningAlgorithm::AesGmac)
+        if (A == smb2::SigningAlgorithm::AesGmac)
             mac.set_iv(nonce);
         mac.write(m);
         mac.read(std::span(out).first(len));
@@ -71,7 +71,7 @@ void BM_VerifySmb1(benchmark::State &state) {
     std::copy(sig->begin(), sig->end(), m.begin() + smb1::kSignatureOffset);
     for (auto _ : state) {
         auto c = smb1_verify(kKey, 7, m);
-        if (c.status != SignatureStatus::Valid)
+        if (c.status != MacMatch::Match)
             state.SkipWithError("not valid");
         benchmark::DoNotOptimize(c);
     }
@@ -90,12 +90,12 @@ void BM_RawMd5(benchmark::State &state) {
 
 // Message sizes: a small request, a 4 KiB and a 64 KiB READ/WRITE.
 #define SIZES ->Arg(256)->Arg(4096)->Arg(65536)
-BENCHMARK(BM_VerifySmb2<Smb2SigningAlgorithm::HmacSha256>) SIZES;
-BENCHMARK(BM_RawMac<Smb2SigningAlgorithm::HmacSha256>) SIZES;
-BENCHMARK(BM_VerifySmb2<Smb2SigningAlgorithm::AesCmac>) SIZES;
-BENCHMARK(BM_RawMac<Smb2SigningAlgorithm::AesCmac>) SIZES;
-BENCHMARK(BM_VerifySmb2<Smb2SigningAlgorithm::AesGmac>) SIZES;
-BENCHMARK(BM_RawMac<Smb2SigningAlgorithm::AesGmac>) SIZES;
+BENCHMARK(BM_VerifySmb2<smb2::SigningAlgorithm::HmacSha256>) SIZES;
+BENCHMARK(BM_RawMac<smb2::SigningAlgorithm::HmacSha256>) SIZES;
+BENCHMARK(BM_VerifySmb2<smb2::SigningAlgorithm::AesCmac>) SIZES;
+BENCHMARK(BM_RawMac<smb2::SigningAlgorithm::AesCmac>) SIZES;
+BENCHMARK(BM_VerifySmb2<smb2::SigningAlgorithm::AesGmac>) SIZES;
+BENCHMARK(BM_RawMac<smb2::SigningAlgorithm::AesGmac>) SIZES;
 BENCHMARK(BM_VerifySmb1) SIZES;
 BENCHMARK(BM_RawMd5) SIZES;
 

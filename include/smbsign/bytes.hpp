@@ -2,9 +2,13 @@
 // Every read names its byte order and never advances on failure.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string_view>
+#include <vector>
 
 namespace smbsign {
 
@@ -90,6 +94,44 @@ constexpr bool all_zero(Bytes b) noexcept {
         if (c != 0)
             return false;
     return true;
+}
+
+// The value of one hex digit, -1 for any other character.
+constexpr int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+// Hex digits (colons, dashes and spaces between bytes allowed) to bytes; nothing if a
+// character is not hex or the count is odd or above max. The one hex decoder: secrets
+// (NT hashes, session keys) and the tests' byte vectors both go through it.
+inline std::optional<std::vector<std::uint8_t>> parse_hex(std::string_view s, std::size_t max) {
+    std::vector<std::uint8_t> out;
+    out.reserve(std::min(s.size() / 2, max));
+    int high = -1;
+    for (char c : s) {
+        if (c == ':' || c == '-' || c == ' ')
+            continue;
+        const int v = hex_value(c);
+        if (v < 0)
+            return std::nullopt;
+        if (high < 0) {
+            high = v;
+            continue;
+        }
+        if (out.size() == max)
+            return std::nullopt;
+        out.push_back(static_cast<std::uint8_t>(high << 4 | v));
+        high = -1;
+    }
+    if (high >= 0)
+        return std::nullopt;
+    return out;
 }
 
 } // namespace smbsign

@@ -8,6 +8,7 @@
 #include "smbsign/facts.hpp"
 #include "smbsign/frame_log.hpp"
 #include "smbsign/pending.hpp"
+#include "smbsign/verify/result.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -62,6 +63,7 @@ struct CurrentMessage {
     bool truncated = false; // the capture cut this PDU short
     AnomalySet anomalies = 0;
     std::uint32_t session = kNoSession;
+    verify::SetupRecord setup; // a SESSION_SETUP's body facts, for the verifier
 };
 
 class SessionTable {

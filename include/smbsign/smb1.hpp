@@ -28,6 +28,7 @@ inline constexpr std::uint8_t kCmdOpenAndX = 0x2D;
 inline constexpr std::uint8_t kCmdReadAndX = 0x2E;
 inline constexpr std::uint8_t kCmdWriteAndX = 0x2F;
 inline constexpr std::uint8_t kCmdNtCreateAndX = 0xA2;
+inline constexpr std::uint8_t kCmdNtCancel = 0xA4; // MS-CIFS 2.2.4.65: no response
 inline constexpr std::uint8_t kAndXNone = 0xFF;
 
 // Flags / Flags2 (MS-CIFS 2.2.3.1, MS-SMB 2.2.3.1).
@@ -51,6 +52,7 @@ inline constexpr std::uint8_t kSetupWordCountLanman = 10;
 inline constexpr std::uint8_t kSetupWordCountExtended = 12;
 inline constexpr std::uint8_t kSetupWordCountNtLm = 13;
 inline constexpr std::uint16_t kSetupActionGuest = 0x0001;
+inline constexpr std::uint8_t kSetupResponseWordCountExtended = 4; // MS-SMB 2.2.4.6.2
 
 // TRANS2 (MS-CIFS 2.2.4.46): Setup[0] follows 14 parameter words.
 inline constexpr std::size_t kTrans2SetupOffset = 28;
@@ -252,6 +254,7 @@ inline ParseError parse_negotiate_response(const Block &b, NegotiateResponse &ou
 struct SessionSetupRequest {
     bool extended_security = false;
     bool anonymous = false;
+    Bytes security_blob; // extended security: the captured part of the SecurityBlob
 };
 
 // MS-CIFS 2.2.4.53.1 / MS-SMB 2.2.4.6.1. Anonymous: an empty account name with at most
@@ -265,6 +268,7 @@ inline ParseError parse_session_setup_request(const Header &h, const Block &b,
             return ParseError::Truncated;
         out.extended_security = true;
         Bytes blob = b.bytes.subspan(0, std::min<std::size_t>(blob_len, b.bytes.size()));
+        out.security_blob = blob;
         if (blob_len == 0)
             out.anonymous = true;
         else
@@ -304,6 +308,17 @@ inline bool session_setup_response_guest(const Block &b) noexcept {
     Reader r(b.words);
     std::uint16_t action = 0;
     return r.skip(4) && r.read_u16le(action) && (action & kSetupActionGuest) != 0;
+}
+
+// MS-SMB 2.2.4.6.2: an extended-security response (WordCount 4) carries
+// SecurityBlobLength after Action, and the blob at the start of its bytes. The captured
+// part of it; empty for any other response.
+inline Bytes session_setup_response_blob(const Block &b) noexcept {
+    Reader r(b.words);
+    std::uint16_t blob_len = 0;
+    if (b.word_count != kSetupResponseWordCountExtended || !r.skip(6) || !r.read_u16le(blob_len))
+        return {};
+    return b.bytes.first(std::min<std::size_t>(blob_len, b.bytes.size()));
 }
 
 inline bool trans2_subcommand(const Block &b, std::uint16_t &sub) noexcept {

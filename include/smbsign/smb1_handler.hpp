@@ -13,7 +13,7 @@ public:
     explicit Smb1Handler(Recorder rec) noexcept : rec_(rec) {}
 
     // One SMB1 message, from \xffSMB to its end.
-    void message(CurrentMessage &m, Bytes data) const noexcept;
+    void message(CurrentMessage &m, const smb1::Header &h, const smb1::Chain &chain) const noexcept;
 
 private:
     void negotiate(CurrentMessage &m, const smb1::Header &h, const smb1::Chain &c) const noexcept;
@@ -29,17 +29,14 @@ private:
     Recorder rec_;
 };
 
-inline void Smb1Handler::message(CurrentMessage &m, Bytes data) const noexcept {
-    smb1::Header h;
-    if (auto e = smb1::parse_header(data, h); e != ParseError::None) {
-        rec_.header_error(m, e);
-        return;
-    }
+// One SMB1 message, its header and AndX chain parsed by the tracker (which hands the same
+// records to the verifier).
+inline void Smb1Handler::message(CurrentMessage &m, const smb1::Header &h,
+                                 const smb1::Chain &chain) const noexcept {
     Connection &c = *m.conn;
     c.learn_direction(m.side, h.is_reply());
     if (c.facts.family == Family::Unknown)
         c.facts.family = Family::Smb1;
-    const smb1::Chain chain = smb1::parse_chain(data, h);
 
     if (h.command == smb1::kCmdNegotiate) {
         negotiate(m, h, chain);
@@ -164,6 +161,7 @@ inline void Smb1Handler::session_setup(CurrentMessage &m, const smb1::Header &h,
     }
     smb1::SessionSetupRequest req;
     const auto e = smb1::parse_session_setup_request(h, c.blocks[0], req);
+    m.setup.security_blob = req.security_blob;
     rec_.body_error(m, e == ParseError::Truncated && !m.truncated ? ParseError::Malformed : e);
     if (e == ParseError::None || req.anonymous)
         s.logon.anonymous = req.anonymous;
@@ -176,6 +174,8 @@ inline void Smb1Handler::setup_response(CurrentMessage &m, const smb1::Header &h
     if (m.session == kNoSession)
         return;
     SessionFacts &s = rec_.table().session(m.session).facts;
+    if (setup_words)
+        m.setup.security_blob = smb1::session_setup_response_blob(c.blocks[0]);
     if (h.nt_status() && h.status == smb1::kStatusMoreProcessingRequired) {
         s.logon.state = SetupState::InProgress;
     } else if (h.success() || setup_words) {

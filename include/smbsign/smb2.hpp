@@ -17,7 +17,21 @@ inline constexpr std::array<std::uint8_t, 4> kCompressionProtocolId = {0xFC, 'S'
 inline constexpr std::size_t kHeaderSize = 64;
 inline constexpr std::size_t kSignatureSize = 16;
 inline constexpr std::size_t kTransformHeaderSize = 52; // MS-SMB2 2.2.41
-inline constexpr std::size_t kChainAlignment = 8;       // MS-SMB2 3.2.4.1.4
+// The header's fields (2.2.1.1 ASYNC, 2.2.1.2 SYNC: only bytes 32-39 differ). The one
+// layout the parser, the signer and the tests use.
+inline constexpr std::size_t kStructureSizeOffset = 4;
+inline constexpr std::size_t kCreditChargeOffset = 6;
+inline constexpr std::size_t kStatusOffset = 8;
+inline constexpr std::size_t kCommandOffset = 12;
+inline constexpr std::size_t kCreditsOffset = 14;
+inline constexpr std::size_t kFlagsOffset = 16;
+inline constexpr std::size_t kNextCommandOffset = 20;
+inline constexpr std::size_t kMessageIdOffset = 24;
+inline constexpr std::size_t kAsyncIdOffset = 32; // ASYNC
+inline constexpr std::size_t kTreeIdOffset = 36;  // SYNC (after 4 reserved bytes)
+inline constexpr std::size_t kSessionIdOffset = 40;
+inline constexpr std::size_t kSignatureOffset = 48;
+inline constexpr std::size_t kChainAlignment = 8; // MS-SMB2 3.2.4.1.4
 
 inline constexpr std::uint32_t kFlagServerToRedir = 0x00000001;
 inline constexpr std::uint32_t kFlagAsync = 0x00000002;
@@ -67,7 +81,9 @@ inline constexpr std::uint32_t kStatusMoreProcessingRequired = 0xC0000016;
 inline constexpr std::uint32_t kStatusAccessDenied = 0xC0000022;
 inline constexpr std::uint32_t kStatusInvalidSignature = 0xC000A000;
 
-inline constexpr bool is_error(std::uint32_t status) noexcept { return (status >> 30) == 3; }
+inline constexpr bool is_error(std::uint32_t status) noexcept {
+    return (status >> 30) == 3;
+}
 
 struct Header {
     std::uint32_t status = 0;
@@ -101,28 +117,31 @@ inline ParseError parse_header(Bytes msg, Header &h) noexcept {
     if (!starts_with(msg, kProtocolId))
         return ParseError::Malformed;
     Reader r(msg);
-    std::uint16_t structure_size = 0, credit_charge = 0, credits = 0;
-    if (!r.skip(4) || !r.read_u16le(structure_size))
+    std::uint16_t structure_size = 0;
+    if (!r.seek(kStructureSizeOffset) || !r.read_u16le(structure_size))
         return ParseError::Truncated;
     if (structure_size != kHeaderSize)
         return ParseError::Malformed;
     if (msg.size() < kHeaderSize)
         return ParseError::Truncated;
-    r.read_u16le(credit_charge);
+    // All of the header is there: no read below can fail.
+    r.seek(kStatusOffset);
     r.read_u32le(h.status);
+    r.seek(kCommandOffset);
     r.read_u16le(h.command);
-    r.read_u16le(credits);
+    r.seek(kFlagsOffset);
     r.read_u32le(h.flags);
     r.read_u32le(h.next_command);
+    r.seek(kMessageIdOffset);
     r.read_u64le(h.message_id);
-    if (h.is_async()) {
-        r.skip(8); // AsyncId
-    } else {
-        r.skip(4); // Reserved
+    if (!h.is_async()) {
+        r.seek(kTreeIdOffset);
         r.read_u32le(h.tree_id);
     }
+    r.seek(kSessionIdOffset);
     r.read_u64le(h.session_id);
     Bytes sig;
+    r.seek(kSignatureOffset);
     r.read_bytes(kSignatureSize, sig);
     h.zero_signature = all_zero(sig);
     if (h.next_command != 0 &&
@@ -183,7 +202,14 @@ inline ParseError parse_negotiate_request(Bytes msg, NegotiateRequest &out) noex
     return ParseError::None;
 }
 
+// The MAC a connection signs with (MS-SMB2 3.1.4.1; MS-CIFS 3.1.4.1 for SMB1's MD5): the
+// one signing-algorithm type of the tracker, the verifier and the plugin.
 enum class SigningAlgorithm : std::uint8_t { Unknown, HmacSha256, AesCmac, AesGmac, Md5 };
+// MS-SMB2 2.2.3.1.7 SigningAlgorithms: the wire ids.
+inline constexpr std::uint16_t kSigningIdHmacSha256 = 0x0000;
+inline constexpr std::uint16_t kSigningIdAesCmac = 0x0001;
+inline constexpr std::uint16_t kSigningIdAesGmac = 0x0002;
+
 enum class Cipher : std::uint8_t { None, Aes128Ccm, Aes128Gcm, Aes256Ccm, Aes256Gcm, Unknown };
 
 struct NegotiateResponse {
@@ -194,13 +220,14 @@ struct NegotiateResponse {
     Cipher cipher = Cipher::None;
 };
 
+// The algorithm named by a SigningAlgorithmId; Unknown for an id MS-SMB2 does not define.
 inline SigningAlgorithm signing_algorithm_from_id(std::uint16_t id) noexcept {
     switch (id) {
-    case 0:
+    case kSigningIdHmacSha256:
         return SigningAlgorithm::HmacSha256;
-    case 1:
+    case kSigningIdAesCmac:
         return SigningAlgorithm::AesCmac;
-    case 2:
+    case kSigningIdAesGmac:
         return SigningAlgorithm::AesGmac;
     default:
         return SigningAlgorithm::Unknown;
@@ -269,10 +296,25 @@ inline ParseError parse_negotiate_response(Bytes msg, NegotiateResponse &out) no
     return ParseError::None;
 }
 
+// The algorithm a NEGOTIATE response sets for its connection (MS-SMB2 3.1.4.1, 3.2.5.2):
+// the one SMB2_SIGNING_CAPABILITIES chose (3.1.1), else AES-128-CMAC from dialect 3.0 on
+// and HMAC-SHA256 before. The one dialect-to-algorithm mapping.
+inline SigningAlgorithm signing_algorithm_of(const NegotiateResponse &r) noexcept {
+    if (r.has_signing_context)
+        return signing_algorithm_from_id(r.signing_algorithm_id);
+    if (r.dialect >= kDialect300 && r.dialect != kDialectWildcard)
+        return SigningAlgorithm::AesCmac;
+    return SigningAlgorithm::HmacSha256;
+}
+
+// SESSION_SETUP request Flags (2.2.5).
+inline constexpr std::uint8_t kSessionFlagBinding = 0x01;
+
 struct SessionSetupRequest {
     std::uint8_t flags = 0;
     std::uint8_t security_mode = 0;
     NtlmAuth auth = NtlmAuth::None;
+    Bytes security_blob; // the captured part of the SecurityBuffer
 };
 
 // MS-SMB2 2.2.5.
@@ -291,19 +333,33 @@ inline ParseError parse_session_setup_request(Bytes msg, SessionSetupRequest &ou
         // Keep what was captured: an anonymous AUTHENTICATE shows in its first bytes.
         if (blob_offset > msg.size())
             return ParseError::Malformed;
-        out.auth = find_ntlm_authenticate(msg.subspan(blob_offset));
+        out.security_blob = msg.subspan(blob_offset);
+        out.auth = find_ntlm_authenticate(out.security_blob);
         return ParseError::Truncated;
     }
+    out.security_blob = blob;
     out.auth = find_ntlm_authenticate(blob);
     return ParseError::None;
 }
 
-// MS-SMB2 2.2.6. Error responses carry an ERROR body instead (2.2.2).
-inline ParseError parse_session_setup_response(Bytes msg, std::uint16_t &session_flags) noexcept {
+struct SessionSetupResponse {
+    std::uint16_t session_flags = 0;
+    Bytes security_blob; // the captured part of the SecurityBuffer, when there is one
+};
+
+// MS-SMB2 2.2.6. Error responses carry an ERROR body instead (2.2.2). The result says
+// whether SessionFlags could be read; the blob is taken as far as it was captured.
+inline ParseError parse_session_setup_response(Bytes msg, SessionSetupResponse &out) noexcept {
     Reader r(msg);
     if (auto e = body_reader(msg, kSessionSetupResponseStructureSize, r); e != ParseError::None)
         return e;
-    return r.read_u16le(session_flags) ? ParseError::None : ParseError::Truncated;
+    if (!r.read_u16le(out.session_flags))
+        return ParseError::Truncated;
+    std::uint16_t blob_offset = 0, blob_len = 0;
+    if (r.read_u16le(blob_offset) && r.read_u16le(blob_len) && blob_offset <= msg.size())
+        out.security_blob =
+            msg.subspan(blob_offset, std::min<std::size_t>(blob_len, msg.size() - blob_offset));
+    return ParseError::None;
 }
 
 // MS-SMB2 2.2.31 / 2.2.32: CtlCode sits at the same place in request and response.

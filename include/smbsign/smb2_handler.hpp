@@ -139,12 +139,7 @@ inline void Smb2Handler::negotiate(CurrentMessage &m, const smb2::Header &h,
     }
     c.family = Family::Smb2;
     n.dialect = dialect_from_smb2(r.dialect);
-    if (r.has_signing_context)
-        n.signing_algorithm = smb2::signing_algorithm_from_id(r.signing_algorithm_id);
-    else if (r.dialect >= smb2::kDialect300 && r.dialect != smb2::kDialectWildcard)
-        n.signing_algorithm = smb2::SigningAlgorithm::AesCmac;
-    else
-        n.signing_algorithm = smb2::SigningAlgorithm::HmacSha256;
+    n.signing_algorithm = smb2::signing_algorithm_of(r);
     n.cipher = r.cipher;
     // MS-SMB2 2.2.4: a server always sets SIGNING_ENABLED.
     if (!(r.security_mode & smb2::kSigningEnabled))
@@ -165,6 +160,7 @@ inline void Smb2Handler::session_setup(CurrentMessage &m, const smb2::Header &h,
     SessionFacts &s = rec_.table().session(m.session).facts;
     smb2::SessionSetupRequest r;
     const auto e = smb2::parse_session_setup_request(msg, r);
+    m.setup = {r.security_blob, (r.flags & smb2::kSessionFlagBinding) != 0};
     if (e != ParseError::Truncated || m.truncated)
         rec_.body_error(m, e);
     else
@@ -185,6 +181,9 @@ inline void Smb2Handler::setup_response(CurrentMessage &m, const smb2::Header &h
     if (m.session == kNoSession)
         return;
     SessionFacts &s = rec_.table().session(m.session).facts;
+    smb2::SessionSetupResponse r;
+    const auto e = smb2::parse_session_setup_response(msg, r);
+    m.setup.security_blob = r.security_blob;
     if (h.status == smb2::kStatusMoreProcessingRequired) {
         s.logon.state = SetupState::InProgress;
         return;
@@ -196,8 +195,7 @@ inline void Smb2Handler::setup_response(CurrentMessage &m, const smb2::Header &h
             record_invalid_signature(s, m.frame);
         return;
     }
-    std::uint16_t flags = 0;
-    const auto e = smb2::parse_session_setup_response(msg, flags);
+    const std::uint16_t flags = r.session_flags;
     rec_.body_error(m, e);
     s.logon.state = SetupState::Succeeded;
     s.setup_frame = m.frame;

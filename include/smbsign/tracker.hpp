@@ -79,8 +79,11 @@ public:
 
 private:
     std::size_t smb2_chain(CurrentMessage &m, Bytes data) noexcept;
-    void verify_message(const CurrentMessage &m, Bytes msg, bool smb2, bool negotiate,
+    verify::MessageContext verify_context(const CurrentMessage &m, bool truncated) const noexcept;
+    void verify_message(const CurrentMessage &m, const smb2::Header &h, Bytes msg,
                         bool truncated) noexcept;
+    void verify_message(const CurrentMessage &m, const smb1::Header &h, const smb1::Chain &chain,
+                        Bytes msg) noexcept;
 
     SessionTable table_;
     FrameLog frames_;
@@ -108,8 +111,9 @@ inline std::size_t Tracker::smb2_chain(CurrentMessage &m, Bytes data) noexcept {
         previous_session = h.session_id;
         CurrentMessage one = m;
         one.anomalies = 0;
-        smb2_.message(one, h, smb2::message_bytes(rest, h));
-        verify_message(one, smb2::message_bytes(rest, h), true, h.command == smb2::kCmdNegotiate,
+        const Bytes bytes = smb2::message_bytes(rest, h);
+        smb2_.message(one, h, bytes);
+        verify_message(one, h, bytes,
                        m.truncated && (h.next_command == 0 || h.next_command > rest.size()));
         // Wireshark locates each element of a compound chain on its own, so a link past
         // the located bytes is normal: the next element comes as its own PDU.
@@ -119,11 +123,10 @@ inline std::size_t Tracker::smb2_chain(CurrentMessage &m, Bytes data) noexcept {
     }
 }
 
-// Hands one message to the verifier, if any, and notes its signature check.
-inline void Tracker::verify_message(const CurrentMessage &m, Bytes msg, bool smb2, bool negotiate,
-                                    bool truncated) noexcept {
-    if (verifier_ == nullptr || (m.session == kNoSession && !negotiate))
-        return;
+// What the verifier is told with a message: the tracker's indices and the connection's
+// dialect and signing algorithm.
+inline verify::MessageContext Tracker::verify_context(const CurrentMessage &m,
+                                                      bool truncated) const noexcept {
     const NegotiateFacts &n = m.conn->facts.negotiate;
     verify::MessageContext ctx;
     ctx.conn = m.conn_index;
@@ -131,14 +134,30 @@ inline void Tracker::verify_message(const CurrentMessage &m, Bytes msg, bool smb
     ctx.frame = m.frame;
     ctx.truncated = truncated;
     ctx.mid_capture = m.session != kNoSession && table_.session(m.session).facts.mid_capture;
-    static constexpr std::uint16_t kDialects[] = {smb2::kDialect202, smb2::kDialect210,
-                                                  smb2::kDialect300, smb2::kDialect302,
-                                                  smb2::kDialect311};
-    if (n.dialect >= Dialect::Smb202)
-        ctx.smb2_dialect =
-            kDialects[static_cast<int>(n.dialect) - static_cast<int>(Dialect::Smb202)];
-    ctx.smb2_signing_id = verify::signing_id(n.signing_algorithm);
-    const verify::Code code = smb2 ? verifier_->smb2(ctx, msg) : verifier_->smb1(ctx, msg);
+    ctx.dialect = n.dialect;
+    ctx.algorithm = n.signing_algorithm;
+    return ctx;
+}
+
+// Hands one parsed message to the verifier, if any, and notes its signature check.
+inline void Tracker::verify_message(const CurrentMessage &m, const smb2::Header &h, Bytes msg,
+                                    bool truncated) noexcept {
+    if (verifier_ == nullptr || (m.session == kNoSession && h.command != smb2::kCmdNegotiate))
+        return;
+    const bool setup = h.command == smb2::kCmdSessionSetup;
+    const verify::Code code =
+        verifier_->smb2(verify_context(m, truncated), {h, msg, setup ? &m.setup : nullptr});
+    if (m.session != kNoSession)
+        frames_.note_signature(m.frame, m.session, code);
+}
+
+inline void Tracker::verify_message(const CurrentMessage &m, const smb1::Header &h,
+                                    const smb1::Chain &chain, Bytes msg) noexcept {
+    if (verifier_ == nullptr || (m.session == kNoSession && h.command != smb1::kCmdNegotiate))
+        return;
+    const bool setup = h.command == smb1::kCmdSessionSetupAndX;
+    const verify::Code code = verifier_->smb1(verify_context(m, m.truncated),
+                                              {h, chain, msg, setup ? &m.setup : nullptr});
     if (m.session != kNoSession)
         frames_.note_signature(m.frame, m.session, code);
 }
@@ -163,9 +182,14 @@ inline std::size_t Tracker::on_pdu(std::uint32_t conn_id, std::uint8_t side, std
         }
         if (smb2::starts_with(data, smb2::kCompressionProtocolId))
             return data.size(); // compressed: its content cannot be read here
-        smb1_.message(m, data);
-        verify_message(m, data, false, data.size() > 4 && data[4] == smb1::kCmdNegotiate,
-                       m.truncated);
+        smb1::Header h;
+        if (auto e = smb1::parse_header(data, h); e != ParseError::None) {
+            Recorder(table_, frames_).header_error(m, e);
+            return data.size();
+        }
+        const smb1::Chain chain = smb1::parse_chain(data, h);
+        smb1_.message(m, h, chain);
+        verify_message(m, h, chain, data);
     } catch (...) { // std::bad_alloc from a container: stop analysing, never unwind into C
     }
     return data.size();

@@ -127,9 +127,10 @@ inline void run_smb2_message(Bytes msg, const smb2::Header &h) noexcept {
     check_parse_error(smb2::parse_session_setup_request(msg, sq));
     consume(sq);
 
-    std::uint16_t session_flags = 0;
-    check_parse_error(smb2::parse_session_setup_response(msg, session_flags));
-    consume(session_flags);
+    smb2::SessionSetupResponse ss;
+    check_parse_error(smb2::parse_session_setup_response(msg, ss));
+    consume(ss.session_flags);
+    consume(ss.security_blob.size());
 
     std::uint32_t code = 0;
     consume(smb2::ioctl_code(msg, false, code));

@@ -35,9 +35,9 @@ inline constexpr Key16 kKey = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
 
 inline void ntlmssp_paths(Bytes data) {
     NtlmChallenge challenge;
-    if (auto ch = find_ntlmssp(data, nlmp::kMessageChallenge))
+    if (auto ch = find_ntlmssp(data, ntlm::kMessageChallenge))
         (void)parse_ntlm_challenge(*ch, challenge);
-    auto au = find_ntlmssp(data, nlmp::kMessageAuthenticate);
+    auto au = find_ntlmssp(data, ntlm::kMessageAuthenticate);
     if (!au)
         return;
     NtlmAuthenticate auth;
@@ -46,7 +46,7 @@ inline void ntlmssp_paths(Bytes data) {
     for (Bytes f : {auth.nt_response, auth.user, auth.domain, auth.encrypted_session_key})
         SMBSIGN_FUZZ_CHECK(within(*au, f));
     auto r = ntlmv2_session_key(kKey, challenge, auth);
-    if (r.status != KeyStatus::Proven)
+    if (r.status != NtlmProof::Proven)
         SMBSIGN_FUZZ_CHECK(r.session_key == Key16{});
 }
 
@@ -61,19 +61,19 @@ inline void sign_then_verify(Bytes data, std::size_t sig_offset, Sign sign, Veri
     SMBSIGN_FUZZ_CHECK(data.size() >= sig_offset + sig->size());
     std::vector<std::uint8_t> copy(data.begin(), data.end());
     std::copy(sig->begin(), sig->end(), copy.begin() + static_cast<std::ptrdiff_t>(sig_offset));
-    SMBSIGN_FUZZ_CHECK(verify(Bytes(copy)) == SignatureStatus::Valid);
+    SMBSIGN_FUZZ_CHECK(verify(Bytes(copy)) == MacMatch::Match);
     // One altered byte, chosen by the input itself, past the 4-byte protocol id.
     const std::size_t i = 4 + data[data.size() - 1] % (copy.size() - 4);
     copy[i] ^= 0x80;
-    SMBSIGN_FUZZ_CHECK(verify(Bytes(copy)) == SignatureStatus::Invalid);
+    SMBSIGN_FUZZ_CHECK(verify(Bytes(copy)) == MacMatch::Mismatch);
 }
 
 inline void signers(Bytes data) {
-    for (auto alg : {Smb2SigningAlgorithm::HmacSha256, Smb2SigningAlgorithm::AesCmac,
-                     Smb2SigningAlgorithm::AesGmac}) {
+    for (auto alg : {smb2::SigningAlgorithm::HmacSha256, smb2::SigningAlgorithm::AesCmac,
+                     smb2::SigningAlgorithm::AesGmac}) {
         sign_then_verify(
-            data, smb2sig::kSignatureOffset, [&](Bytes m) { return smb2_signature(alg, kKey, m); },
-            [&](Bytes m) { return smb2_verify(alg, kKey, m).status; });
+            data, smb2::kSignatureOffset, [&](Bytes m) { return Smb2Signer(alg, kKey).sign(m); },
+            [&](Bytes m) { return Smb2Signer(alg, kKey).verify(m).status; });
     }
     const std::uint32_t seq = data.size() > 8 ? data[8] : 0;
     sign_then_verify(

@@ -453,7 +453,7 @@ TEST(Ntlmssp, EmptyUserNameAloneIsAnonymous) {
     // xscan frame 507 with the NTLMSSP_NEGOTIATE_ANONYMOUS flag cleared: the empty user
     // name is enough.
     Buf msg = to_buf(vectors::kSmb1SetupRequestNtlmNullUser);
-    const std::size_t flags_at = ntlmssp_offset(msg) + ntlm::kNegotiateFlagsOffset;
+    const std::size_t flags_at = ntlmssp_offset(msg) + ntlm::kAuthenticateFlagsOffset;
     msg.at(flags_at + 1) = static_cast<std::uint8_t>(msg.at(flags_at + 1) & ~0x08); // 0x0800
     EXPECT_EQ(find_ntlm_authenticate(security_blob(msg)), NtlmAuth::Anonymous);
 }
@@ -461,7 +461,7 @@ TEST(Ntlmssp, EmptyUserNameAloneIsAnonymous) {
 TEST(Ntlmssp, AnonymousFlagWithUserNameIsAnonymous) {
     // xscan frame 527 ("world") with NTLMSSP_NEGOTIATE_ANONYMOUS set.
     Buf msg = to_buf(vectors::kSmb1SetupRequestNtlmUser);
-    const std::size_t flags_at = ntlmssp_offset(msg) + ntlm::kNegotiateFlagsOffset;
+    const std::size_t flags_at = ntlmssp_offset(msg) + ntlm::kAuthenticateFlagsOffset;
     msg.at(flags_at + 1) = static_cast<std::uint8_t>(msg.at(flags_at + 1) | 0x08);
     EXPECT_EQ(find_ntlm_authenticate(security_blob(msg)), NtlmAuth::Anonymous);
 }
@@ -470,9 +470,9 @@ TEST(Ntlmssp, CutBeforeUserNameIsNotAnAuthenticate) {
     const Buf msg = to_buf(vectors::kSmb1SetupRequestNtlmNullUser);
     const std::size_t at = ntlmssp_offset(msg);
     // The user-name length field ends at +38: one byte short, exact end.
-    EXPECT_EQ(find_ntlm_authenticate(Bytes(msg.data() + at, ntlm::kUserNameFieldOffset + 1)),
+    EXPECT_EQ(find_ntlm_authenticate(Bytes(msg.data() + at, ntlm::kUserFieldsOffset + 1)),
               NtlmAuth::None);
-    EXPECT_EQ(find_ntlm_authenticate(Bytes(msg.data() + at, ntlm::kUserNameFieldOffset + 2)),
+    EXPECT_EQ(find_ntlm_authenticate(Bytes(msg.data() + at, ntlm::kUserFieldsOffset + 2)),
               NtlmAuth::Anonymous);
 }
 
@@ -612,6 +612,38 @@ TEST(Smb1Oplock, BreakByMidOrReleaseFlag) {
     EXPECT_TRUE(smb1::is_oplock_break(h, b));
     h.command = smb1::kCmdReadAndX;
     EXPECT_FALSE(smb1::is_oplock_break(h, b));
+}
+
+} // namespace
+
+namespace {
+
+using namespace smbsign;
+using namespace testutil;
+
+// The security blobs the record parsers hand to verification (MS-SMB 2.2.4.6.1, 2.2.4.6.2).
+TEST(Smb1SessionSetup, SecurityBlobs) {
+    // kSmb1SetupRequestNtlmUser: the blob SecurityBlobLength names, with the AUTHENTICATE.
+    const Buf req = to_buf(vectors::kSmb1SetupRequestNtlmUser);
+    const Parsed p = parse(span(req));
+    smb1::SessionSetupRequest r;
+    ASSERT_EQ(smb1::parse_session_setup_request(p.header, p.chain.blocks[0], r), ParseError::None);
+    EXPECT_EQ(r.security_blob.data(), security_blob(req).data());
+    EXPECT_EQ(r.security_blob.size(), security_blob(req).size());
+    EXPECT_TRUE(find_ntlmssp(r.security_blob, ntlm::kMessageAuthenticate));
+    // smb1-sm0f-w2k8r2-server-signed.pcap frame 13: a 4-word response; its blob opens the
+    // byte block, SecurityBlobLength (after Action) long.
+    const Parsed q = parse(span(vectors::kSmb1SetupResponseSigned));
+    const smb1::Block &b = q.chain.blocks[0];
+    ASSERT_EQ(b.word_count, smb1::kSetupResponseWordCountExtended);
+    const Bytes blob = smb1::session_setup_response_blob(b);
+    EXPECT_EQ(blob.data(), b.bytes.data());
+    EXPECT_EQ(blob.size(), static_cast<std::size_t>(b.words[6] | b.words[7] << 8));
+    EXPECT_FALSE(blob.empty());
+    // smb1-sm03-win7-server-unsigned-treeconnect.pcap frame 4: no extended security, no blob.
+    const Parsed w = parse(span(vectors::kSmb1SetupResponseWin7));
+    EXPECT_NE(w.chain.blocks[0].word_count, smb1::kSetupResponseWordCountExtended);
+    EXPECT_TRUE(smb1::session_setup_response_blob(w.chain.blocks[0]).empty());
 }
 
 } // namespace

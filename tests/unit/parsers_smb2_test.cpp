@@ -13,12 +13,12 @@ namespace {
 using namespace smbsign;
 using namespace testutil;
 
-// MS-SMB2 2.2.1 header offsets.
-constexpr std::size_t kStructureSizeOffset = 4;
-constexpr std::size_t kStatusOffset = 8;
-constexpr std::size_t kFlagsOffset = 16;
-constexpr std::size_t kNextCommandOffset = 20;
-constexpr std::size_t kAsyncIdOffset = 32;
+// MS-SMB2 2.2.1 header offsets: smb2::kStatusOffset and siblings.
+using smb2::kAsyncIdOffset;
+using smb2::kFlagsOffset;
+using smb2::kNextCommandOffset;
+using smb2::kStatusOffset;
+using smb2::kStructureSizeOffset;
 constexpr std::size_t kBody = smb2::kHeaderSize;
 // NEGOTIATE response (2.2.4).
 constexpr std::size_t kNegRespDialectOffset = kBody + 4;
@@ -466,37 +466,38 @@ TEST(Smb2SessionSetupRequest, BlobOffsetPastTheEndIsMalformed) {
 }
 
 TEST(Smb2SessionSetupResponse, SessionFlags) {
-    std::uint16_t flags = 0xFFFF;
+    smb2::SessionSetupResponse r;
+    r.session_flags = 0xFFFF;
     // smb311-client-sec03-requires-signing-samba.pcap frame 14: SessionFlags 0.
     ASSERT_EQ(
-        smb2::parse_session_setup_response(span(vectors::kSmb2SessionSetupResponseSamba), flags),
+        smb2::parse_session_setup_response(span(vectors::kSmb2SessionSetupResponseSamba), r),
         ParseError::None);
-    EXPECT_EQ(flags, 0);
+    EXPECT_EQ(r.session_flags, 0);
     // The same response as a guest, a null and an encrypting session would send it.
     for (std::uint16_t want :
          {smb2::kSessionIsGuest, smb2::kSessionIsNull, smb2::kSessionEncryptData}) {
         Buf msg = to_buf(vectors::kSmb2SessionSetupResponseSamba);
         put_u16le(msg, kSetupRespFlagsOffset, want);
-        ASSERT_EQ(smb2::parse_session_setup_response(span(msg), flags), ParseError::None);
-        EXPECT_EQ(flags, want);
+        ASSERT_EQ(smb2::parse_session_setup_response(span(msg), r), ParseError::None);
+        EXPECT_EQ(r.session_flags, want);
     }
 }
 
 TEST(Smb2SessionSetupResponse, Boundaries) {
     const Buf msg = to_buf(vectors::kSmb2SessionSetupResponseSamba);
-    std::uint16_t flags = 0;
+    smb2::SessionSetupResponse r;
     EXPECT_EQ(
-        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 1)), flags),
+        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 1)), r),
         ParseError::Truncated);
     EXPECT_EQ(
-        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 2)), flags),
+        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 2)), r),
         ParseError::None);
     EXPECT_EQ(
-        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 3)), flags),
+        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 3)), r),
         ParseError::None);
     // A SESSION_SETUP request body is not a response body.
     EXPECT_EQ(
-        smb2::parse_session_setup_response(span(vectors::kSmb2SessionSetupRequestSamba), flags),
+        smb2::parse_session_setup_response(span(vectors::kSmb2SessionSetupRequestSamba), r),
         ParseError::Malformed);
 }
 
@@ -564,6 +565,44 @@ TEST(Smb2Status, ErrorSeverity) {
     EXPECT_FALSE(smb2::is_error(smb2::kStatusSuccess));
     EXPECT_FALSE(smb2::is_error(smb2::kStatusPending));
     EXPECT_FALSE(smb2::is_error(0x80000006)); // STATUS_NO_MORE_FILES is a warning
+}
+
+} // namespace
+
+namespace {
+
+using namespace smbsign;
+using namespace testutil;
+
+// The security blobs the record parsers hand to verification (MS-SMB2 2.2.5, 2.2.6).
+TEST(Smb2SessionSetup, SecurityBlobs) {
+    // smb311-client-sec03-requires-signing-samba.pcap frame 8: the blob its offset and
+    // length name.
+    const Buf req = to_buf(vectors::kSmb2SessionSetupRequestSamba);
+    smb2::SessionSetupRequest r;
+    ASSERT_EQ(smb2::parse_session_setup_request(span(req), r), ParseError::None);
+    EXPECT_EQ(r.security_blob.data(), req.data() + get_u16le(req, kSetupReqBlobOffsetOffset));
+    EXPECT_EQ(r.security_blob.size(), get_u16le(req, kSetupReqBlobOffsetOffset + 2));
+    // ... frame 14, the final response: SecurityBufferOffset and Length follow SessionFlags.
+    const Buf resp = to_buf(vectors::kSmb2SessionSetupResponseSamba);
+    const std::uint16_t at = get_u16le(resp, kSetupRespFlagsOffset + 2);
+    const std::uint16_t len = get_u16le(resp, kSetupRespFlagsOffset + 4);
+    ASSERT_GT(len, 0);
+    ASSERT_EQ(std::size_t{at} + len, resp.size());
+    smb2::SessionSetupResponse s;
+    ASSERT_EQ(smb2::parse_session_setup_response(span(resp), s), ParseError::None);
+    EXPECT_EQ(s.security_blob.data(), resp.data() + at);
+    EXPECT_EQ(s.security_blob.size(), len);
+    // Cut one byte short: the captured part, SessionFlags still read.
+    const Buf cut = first(resp, resp.size() - 1);
+    s = {};
+    ASSERT_EQ(smb2::parse_session_setup_response(span(cut), s), ParseError::None);
+    EXPECT_EQ(s.security_blob.size(), len - 1u);
+    // Cut before the buffer fields: no blob.
+    s = {};
+    ASSERT_EQ(smb2::parse_session_setup_response(span(first(resp, kSetupRespFlagsOffset + 2)), s),
+              ParseError::None);
+    EXPECT_TRUE(s.security_blob.empty());
 }
 
 } // namespace

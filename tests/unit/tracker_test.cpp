@@ -43,8 +43,8 @@ const std::array<std::uint8_t, 16> kSmb2Signature = {
 
 // --- SMB2 builders (MS-SMB2 2.2) -------------------------------------------------------------
 
-constexpr std::size_t kStructureSizeOffset = 4;
-constexpr std::size_t kNextCommandOffset = 20;
+using smb2::kNextCommandOffset;
+using smb2::kStructureSizeOffset;
 
 struct Smb2Msg {
     std::uint16_t command = 0;
@@ -291,11 +291,11 @@ Buf compound(std::vector<Buf> msgs) {
 Buf ntlm_authenticate(const std::string &user, std::uint32_t flags = 0) {
     Buf b(ntlm::kSignature.begin(), ntlm::kSignature.end());
     append_u32le(b, ntlm::kMessageAuthenticate);
-    append_zeros(b, ntlm::kUserNameFieldOffset - b.size());
+    append_zeros(b, ntlm::kUserFieldsOffset - b.size());
     append_u16le(b, static_cast<std::uint16_t>(user.size())); // Len
     append_u16le(b, static_cast<std::uint16_t>(user.size())); // MaxLen
     append_u32le(b, 64);                                      // Offset
-    append_zeros(b, ntlm::kNegotiateFlagsOffset - b.size());
+    append_zeros(b, ntlm::kAuthenticateFlagsOffset - b.size());
     append_u32le(b, flags);
     b.insert(b.end(), user.begin(), user.end());
     return b;

@@ -24,8 +24,8 @@ constexpr const char *kLabPassword = "Sign1ng-Pass"; // samples/README.md
 // The session key of an NTLMSSP exchange, given the messages carrying CHALLENGE and
 // AUTHENTICATE, and the password.
 NtlmSessionKey session_key(Bytes challenge_msg, Bytes authenticate_msg, const char *password) {
-    auto ch = find_ntlmssp(challenge_msg, nlmp::kMessageChallenge);
-    auto au = find_ntlmssp(authenticate_msg, nlmp::kMessageAuthenticate);
+    auto ch = find_ntlmssp(challenge_msg, ntlm::kMessageChallenge);
+    auto au = find_ntlmssp(authenticate_msg, ntlm::kMessageAuthenticate);
     NtlmChallenge challenge;
     NtlmAuthenticate auth;
     if (!ch || !au || parse_ntlm_challenge(*ch, challenge) != ParseError::None ||
@@ -55,42 +55,42 @@ template <typename Verify> void expect_every_altered_byte_invalid(Bytes message,
     for (std::size_t i = 0; i < copy.size(); ++i) {
         copy[i] ^= 0x01;
         EXPECT_EQ(verify(Bytes(copy)),
-                  i < kProtocolIdSize ? SignatureStatus::Unverifiable : SignatureStatus::Invalid)
+                  i < kProtocolIdSize ? MacMatch::Unusable : MacMatch::Mismatch)
             << "altered byte " << i;
         copy[i] ^= 0x01;
     }
-    EXPECT_EQ(verify(Bytes(copy)), SignatureStatus::Valid);
+    EXPECT_EQ(verify(Bytes(copy)), MacMatch::Match);
 }
 
 // ---- SMB 2.0.2, HMAC-SHA256 (smb2-signed-readwrite.pcap) -------------------------------
 
 TEST(VerifyCapture, Smb202EverySignedMessageIsValid) {
     auto key = session_key(sv::kSmb202Challenge, sv::kSmb202Authenticate, kLabPassword);
-    ASSERT_EQ(key.status, KeyStatus::Proven);
+    ASSERT_EQ(key.status, NtlmProof::Proven);
     ASSERT_EQ(sv::kSmb202Signed.size(), 41u); // final SESSION_SETUP response to LOGOFF
     // One signer for the whole session, as the tracker will keep it.
-    Smb2Signer signer(Smb2SigningAlgorithm::HmacSha256, key.session_key);
+    Smb2Signer signer(smb2::SigningAlgorithm::HmacSha256, key.session_key);
     for (const auto &m : sv::kSmb202Signed)
-        EXPECT_EQ(signer.verify(m.bytes).status, SignatureStatus::Valid) << "frame " << m.frame;
+        EXPECT_EQ(signer.verify(m.bytes).status, MacMatch::Match) << "frame " << m.frame;
 }
 
 TEST(VerifyCapture, Smb202AlteredByteIsInvalid) {
     auto key = session_key(sv::kSmb202Challenge, sv::kSmb202Authenticate, kLabPassword);
-    ASSERT_EQ(key.status, KeyStatus::Proven);
+    ASSERT_EQ(key.status, NtlmProof::Proven);
     expect_every_altered_byte_invalid(frame(sv::kSmb202Signed, 18), [&](Bytes m) { // WRITE
-        return smb2_verify(Smb2SigningAlgorithm::HmacSha256, key.session_key, m).status;
+        return Smb2Signer(smb2::SigningAlgorithm::HmacSha256, key.session_key).verify(m).status;
     });
 }
 
 TEST(VerifyCapture, Smb202WrongPasswordIsWrongKey) {
     auto key = session_key(sv::kSmb202Challenge, sv::kSmb202Authenticate, "Sign1ng-pass");
-    EXPECT_EQ(key.status, KeyStatus::Wrong);
+    EXPECT_EQ(key.status, NtlmProof::Refuted);
 }
 
 // ---- SMB 3.1.1, AES-128-GMAC (smb311-signed-readwrite.pcap) ------------------------------
 
 struct Smb311Session {
-    KeyStatus status = KeyStatus::Unsupported;
+    NtlmProof status = NtlmProof::NotNtlmv2;
     Key16 signing_key{};
 };
 
@@ -103,29 +103,29 @@ Smb311Session smb311_session(const char *password) {
     Smb311Session s;
     auto key = session_key(sv::kSmb311Challenge, sv::kSmb311Authenticate, password);
     s.status = key.status;
-    if (key.status == KeyStatus::Proven && h.ok())
+    if (key.status == NtlmProof::Proven && h.ok())
         s.signing_key = smb311_signing_key(key.session_key, h.value()).value();
     return s;
 }
 
 TEST(VerifyCapture, Smb311EverySignedMessageIsValidWithGmac) {
     auto s = smb311_session(kLabPassword);
-    ASSERT_EQ(s.status, KeyStatus::Proven);
+    ASSERT_EQ(s.status, NtlmProof::Proven);
     ASSERT_EQ(sv::kSmb311Signed.size(), 39u); // final SESSION_SETUP response to LOGOFF
-    Smb2Signer gmac(Smb2SigningAlgorithm::AesGmac, s.signing_key);
-    Smb2Signer cmac(Smb2SigningAlgorithm::AesCmac, s.signing_key);
+    Smb2Signer gmac(smb2::SigningAlgorithm::AesGmac, s.signing_key);
+    Smb2Signer cmac(smb2::SigningAlgorithm::AesCmac, s.signing_key);
     for (const auto &m : sv::kSmb311Signed) {
-        EXPECT_EQ(gmac.verify(m.bytes).status, SignatureStatus::Valid) << "frame " << m.frame;
+        EXPECT_EQ(gmac.verify(m.bytes).status, MacMatch::Match) << "frame " << m.frame;
         // Samba negotiated GMAC: the same key with CMAC does not give these signatures.
-        EXPECT_EQ(cmac.verify(m.bytes).status, SignatureStatus::Invalid) << "frame " << m.frame;
+        EXPECT_EQ(cmac.verify(m.bytes).status, MacMatch::Mismatch) << "frame " << m.frame;
     }
 }
 
 TEST(VerifyCapture, Smb311AlteredByteIsInvalid) {
     auto s = smb311_session(kLabPassword);
-    ASSERT_EQ(s.status, KeyStatus::Proven);
+    ASSERT_EQ(s.status, NtlmProof::Proven);
     auto verify = [&](Bytes m) {
-        return smb2_verify(Smb2SigningAlgorithm::AesGmac, s.signing_key, m).status;
+        return Smb2Signer(smb2::SigningAlgorithm::AesGmac, s.signing_key).verify(m).status;
     };
     expect_every_altered_byte_invalid(frame(sv::kSmb311Signed, 11), verify); // SESSION_SETUP
     expect_every_altered_byte_invalid(frame(sv::kSmb311Signed, 16), verify); // WRITE request
@@ -144,39 +144,39 @@ TEST(VerifyCapture, Smb311AlteredPreauthMessageGivesAnotherKey) {
           Bytes(sv::kSmb311Challenge), Bytes(sv::kSmb311Authenticate)})
         h.update(m);
     auto key = session_key(sv::kSmb311Challenge, sv::kSmb311Authenticate, kLabPassword);
-    ASSERT_EQ(key.status, KeyStatus::Proven);
+    ASSERT_EQ(key.status, NtlmProof::Proven);
     auto signing_key = smb311_signing_key(key.session_key, h.value());
     ASSERT_TRUE(signing_key);
-    EXPECT_EQ(smb2_verify(Smb2SigningAlgorithm::AesGmac, *signing_key, frame(sv::kSmb311Signed, 11))
+    EXPECT_EQ(Smb2Signer(smb2::SigningAlgorithm::AesGmac, *signing_key).verify(frame(sv::kSmb311Signed, 11))
                   .status,
-              SignatureStatus::Invalid);
+              MacMatch::Mismatch);
 }
 
 TEST(VerifyCapture, Smb311WrongPasswordIsWrongKey) {
-    EXPECT_EQ(smb311_session("wrong").status, KeyStatus::Wrong);
+    EXPECT_EQ(smb311_session("wrong").status, NtlmProof::Refuted);
 }
 
 // ---- SMB1, MD5 (smb1-cli-required-srv-required.pcap) ------------------------------------
 
 TEST(VerifyCapture, Smb1EveryMessageIsValidWithItsSequenceNumber) {
     auto key = session_key(sv::kSmb1Challenge, sv::kSmb1Authenticate, kLabPassword);
-    ASSERT_EQ(key.status, KeyStatus::Proven);
+    ASSERT_EQ(key.status, NtlmProof::Proven);
     // Extended security: the MAC key is the session key alone.
     ASSERT_EQ(sv::kSmb1Signed.size(), 17u); // final SESSION_SETUP_ANDX response to LOGOFF
     for (const auto &m : sv::kSmb1Signed) {
         EXPECT_EQ(smb1_verify(key.session_key, m.smb1_sequence, m.bytes).status,
-                  SignatureStatus::Valid)
+                  MacMatch::Match)
             << "frame " << m.frame;
         // The next sequence number does not verify.
         EXPECT_EQ(smb1_verify(key.session_key, m.smb1_sequence + 1, m.bytes).status,
-                  SignatureStatus::Invalid)
+                  MacMatch::Mismatch)
             << "frame " << m.frame;
     }
 }
 
 TEST(VerifyCapture, Smb1AlteredByteIsInvalid) {
     auto key = session_key(sv::kSmb1Challenge, sv::kSmb1Authenticate, kLabPassword);
-    ASSERT_EQ(key.status, KeyStatus::Proven);
+    ASSERT_EQ(key.status, NtlmProof::Proven);
     expect_every_altered_byte_invalid(frame(sv::kSmb1Signed, 12), [&](Bytes m) { // TREE_CONNECT
         return smb1_verify(key.session_key, 2, m).status;
     });

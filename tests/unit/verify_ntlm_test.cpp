@@ -80,13 +80,13 @@ TEST(VerifyNtlm, MsNlmpExampleIsProvenAndUnwrapsTheRandomSessionKey) {
     NtlmAuthenticate a;
     ASSERT_EQ(parse_ntlm_authenticate(msg, a), ParseError::None);
     auto r = ntlmv2_session_key(*nt_hash_from_password("Password"), nlmp_challenge(), a);
-    EXPECT_EQ(r.status, KeyStatus::Proven);
+    EXPECT_EQ(r.status, NtlmProof::Proven);
     EXPECT_EQ(hex_of(r.session_key), "55555555555555555555555555555555");
 
     // Without KEY_EXCH, the session key is the KeyExchangeKey = SessionBaseKey (NTLMv2).
-    a.flags &= ~nlmp::kFlagKeyExchange;
+    a.flags &= ~ntlm::kFlagKeyExchange;
     r = ntlmv2_session_key(*nt_hash_from_password("Password"), nlmp_challenge(), a);
-    EXPECT_EQ(r.status, KeyStatus::Proven);
+    EXPECT_EQ(r.status, NtlmProof::Proven);
     EXPECT_EQ(hex_of(r.session_key), "8de40ccadbc14a82f15cb0ad0de95ca3");
 }
 
@@ -95,12 +95,12 @@ TEST(VerifyNtlm, WrongPasswordOrChallengeIsWrong) {
     NtlmAuthenticate a;
     ASSERT_EQ(parse_ntlm_authenticate(msg, a), ParseError::None);
     auto r = ntlmv2_session_key(*nt_hash_from_password("password"), nlmp_challenge(), a);
-    EXPECT_EQ(r.status, KeyStatus::Wrong);
+    EXPECT_EQ(r.status, NtlmProof::Refuted);
     EXPECT_EQ(hex_of(r.session_key), std::string(32, '0')); // no key handed out
     NtlmChallenge other = nlmp_challenge();
     other.server_challenge[7] ^= 1;
     EXPECT_EQ(ntlmv2_session_key(*nt_hash_from_password("Password"), other, a).status,
-              KeyStatus::Wrong);
+              NtlmProof::Refuted);
 }
 
 TEST(VerifyNtlm, NtlmV1AndAnonymousAreUnsupported) {
@@ -108,10 +108,10 @@ TEST(VerifyNtlm, NtlmV1AndAnonymousAreUnsupported) {
     const auto v1 = from_hex("000102030405060708090a0b0c0d0e0f1011121314151617"); // 24 bytes
     a.nt_response = v1;
     EXPECT_EQ(ntlmv2_session_key(*nt_hash_from_password("x"), nlmp_challenge(), a).status,
-              KeyStatus::Unsupported);
+              NtlmProof::NotNtlmv2);
     a.nt_response = {};
     EXPECT_EQ(ntlmv2_session_key(*nt_hash_from_password("x"), nlmp_challenge(), a).status,
-              KeyStatus::Unsupported);
+              NtlmProof::NotNtlmv2);
 }
 
 TEST(VerifyNtlm, KeyExchangeWithoutAKeyIsUnsupported) {
@@ -120,7 +120,7 @@ TEST(VerifyNtlm, KeyExchangeWithoutAKeyIsUnsupported) {
     ASSERT_EQ(parse_ntlm_authenticate(msg, a), ParseError::None);
     a.encrypted_session_key = {};
     EXPECT_EQ(ntlmv2_session_key(*nt_hash_from_password("Password"), nlmp_challenge(), a).status,
-              KeyStatus::Unsupported);
+              NtlmProof::NotNtlmv2);
 }
 
 // Boundaries: every prefix of the message is either Truncated (fixed part cut) or
@@ -157,11 +157,11 @@ TEST(VerifyNtlm, FindsNtlmsspInsideSpnego) {
     auto blob = from_hex("a18201cb308201c7a0030a0101a28201aa048201a6");
     const auto msg = from_hex(kNlmpAuthenticateHex);
     blob.insert(blob.end(), msg.begin(), msg.end());
-    auto found = find_ntlmssp(blob, nlmp::kMessageAuthenticate);
+    auto found = find_ntlmssp(blob, ntlm::kMessageAuthenticate);
     ASSERT_TRUE(found);
     EXPECT_EQ(found->size(), msg.size());
-    EXPECT_FALSE(find_ntlmssp(blob, nlmp::kMessageChallenge));
-    EXPECT_FALSE(find_ntlmssp(Bytes(msg).first(10), nlmp::kMessageAuthenticate));
+    EXPECT_FALSE(find_ntlmssp(blob, ntlm::kMessageChallenge));
+    EXPECT_FALSE(find_ntlmssp(Bytes(msg).first(10), ntlm::kMessageAuthenticate));
 }
 
 TEST(VerifyNtlm, PasswordUtf8) {

@@ -20,10 +20,10 @@ constexpr Key16 kKey = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 testutil::Buf smb2_header(std::uint16_t command, std::uint32_t flags, std::uint64_t message_id) {
     testutil::Buf h(smb2::kHeaderSize, 0);
     std::copy(smb2::kProtocolId.begin(), smb2::kProtocolId.end(), h.begin());
-    testutil::put_u16le(h, 4, smb2::kHeaderSize);
-    testutil::put_u16le(h, smb2sig::kCommandOffset, command);
-    testutil::put_u32le(h, smb2sig::kFlagsOffset, flags);
-    testutil::put_u64le(h, smb2sig::kMessageIdOffset, message_id);
+    testutil::put_u16le(h, smb2::kStructureSizeOffset, smb2::kHeaderSize);
+    testutil::put_u16le(h, smb2::kCommandOffset, command);
+    testutil::put_u32le(h, smb2::kFlagsOffset, flags);
+    testutil::put_u64le(h, smb2::kMessageIdOffset, message_id);
     return h;
 }
 
@@ -50,64 +50,78 @@ TEST(VerifySign, GmacDependsOnTheNonceBits) {
     // The same bytes but for the CANCEL command give another MAC, so a verifier that
     // forgot the cancel bit would call a genuine CANCEL invalid.
     auto cancel = smb2_header(smb2::kCmdCancel, smb2::kFlagSigned, 7);
-    auto with_bit = smb2_signature(Smb2SigningAlgorithm::AesGmac, kKey, cancel);
+    auto with_bit = Smb2Signer(smb2::SigningAlgorithm::AesGmac, kKey).sign(cancel);
     ASSERT_TRUE(with_bit);
     auto nonce_without_bit = gmac_nonce(cancel).value();
     nonce_without_bit[8] = 0;
-    constexpr std::size_t kAfter = smb2sig::kSignatureOffset + smb2::kSignatureSize;
+    constexpr std::size_t kAfter = smb2::kSignatureOffset + smb2::kSignatureSize;
     const Smb2Signature zero{};
     auto without_bit = aes128_gmac(
         kKey, nonce_without_bit,
-        {Bytes(cancel).first(smb2sig::kSignatureOffset), zero, Bytes(cancel).subspan(kAfter)});
+        {Bytes(cancel).first(smb2::kSignatureOffset), zero, Bytes(cancel).subspan(kAfter)});
     ASSERT_TRUE(without_bit);
     EXPECT_NE(hex_of(*with_bit), hex_of(*without_bit));
 }
 
 TEST(VerifySign, AlgorithmByDialectAndId) {
-    EXPECT_EQ(default_signing_algorithm(smb2::kDialect202), Smb2SigningAlgorithm::HmacSha256);
-    EXPECT_EQ(default_signing_algorithm(smb2::kDialect210), Smb2SigningAlgorithm::HmacSha256);
-    EXPECT_EQ(default_signing_algorithm(smb2::kDialect300), Smb2SigningAlgorithm::AesCmac);
-    EXPECT_EQ(default_signing_algorithm(smb2::kDialect302), Smb2SigningAlgorithm::AesCmac);
-    EXPECT_EQ(default_signing_algorithm(smb2::kDialect311), Smb2SigningAlgorithm::AesCmac);
-    EXPECT_FALSE(default_signing_algorithm(smb2::kDialectWildcard));
-    EXPECT_EQ(signing_algorithm_from_id(0), Smb2SigningAlgorithm::HmacSha256);
-    EXPECT_EQ(signing_algorithm_from_id(1), Smb2SigningAlgorithm::AesCmac);
-    EXPECT_EQ(signing_algorithm_from_id(2), Smb2SigningAlgorithm::AesGmac);
-    EXPECT_FALSE(signing_algorithm_from_id(3));
+    // MS-SMB2 3.1.4.1: HMAC-SHA256 before 3.0, AES-128-CMAC from 3.0 on, unless a 3.1.1
+    // NEGOTIATE response's SIGNING_CAPABILITIES chose another.
+    auto of = [](std::uint16_t dialect, std::optional<std::uint16_t> id = std::nullopt) {
+        smb2::NegotiateResponse r;
+        r.dialect = dialect;
+        r.has_signing_context = id.has_value();
+        r.signing_algorithm_id = id.value_or(0);
+        return smb2::signing_algorithm_of(r);
+    };
+    EXPECT_EQ(of(smb2::kDialect202), smb2::SigningAlgorithm::HmacSha256);
+    EXPECT_EQ(of(smb2::kDialect210), smb2::SigningAlgorithm::HmacSha256);
+    EXPECT_EQ(of(smb2::kDialect300), smb2::SigningAlgorithm::AesCmac);
+    EXPECT_EQ(of(smb2::kDialect302), smb2::SigningAlgorithm::AesCmac);
+    EXPECT_EQ(of(smb2::kDialect311), smb2::SigningAlgorithm::AesCmac);
+    EXPECT_EQ(of(smb2::kDialectWildcard), smb2::SigningAlgorithm::HmacSha256);
+    EXPECT_EQ(of(smb2::kDialect311, smb2::kSigningIdHmacSha256),
+              smb2::SigningAlgorithm::HmacSha256);
+    EXPECT_EQ(of(smb2::kDialect311, smb2::kSigningIdAesCmac), smb2::SigningAlgorithm::AesCmac);
+    EXPECT_EQ(of(smb2::kDialect311, smb2::kSigningIdAesGmac), smb2::SigningAlgorithm::AesGmac);
+    EXPECT_EQ(of(smb2::kDialect311, 3), smb2::SigningAlgorithm::Unknown);
+    // Only the three SMB2 MACs make a signer.
+    EXPECT_TRUE(Smb2Signer(smb2::SigningAlgorithm::AesGmac, kKey).ok());
+    EXPECT_FALSE(Smb2Signer(smb2::SigningAlgorithm::Unknown, kKey).ok());
+    EXPECT_FALSE(Smb2Signer(smb2::SigningAlgorithm::Md5, kKey).ok());
 }
 
 TEST(VerifySign, SignatureFieldDoesNotEnterTheMac) {
     auto m = smb2_header(smb2::kCmdTreeConnect, smb2::kFlagSigned, 1);
     m.push_back(0x42);
-    for (auto alg : {Smb2SigningAlgorithm::HmacSha256, Smb2SigningAlgorithm::AesCmac,
-                     Smb2SigningAlgorithm::AesGmac}) {
-        auto a = smb2_signature(alg, kKey, m);
+    for (auto alg : {smb2::SigningAlgorithm::HmacSha256, smb2::SigningAlgorithm::AesCmac,
+                     smb2::SigningAlgorithm::AesGmac}) {
+        auto a = Smb2Signer(alg, kKey).sign(m);
         auto other = m;
-        other[smb2sig::kSignatureOffset + 3] = 0xEE;
-        auto b = smb2_signature(alg, kKey, other);
+        other[smb2::kSignatureOffset + 3] = 0xEE;
+        auto b = Smb2Signer(alg, kKey).sign(other);
         ASSERT_TRUE(a && b);
         EXPECT_EQ(hex_of(*a), hex_of(*b));
         // ...and the result written into the field verifies.
-        std::copy(a->begin(), a->end(), m.begin() + smb2sig::kSignatureOffset);
-        EXPECT_EQ(smb2_verify(alg, kKey, m).status, SignatureStatus::Valid);
-        EXPECT_EQ(hex_of(smb2_verify(alg, kKey, m).expected), hex_of(*a));
+        std::copy(a->begin(), a->end(), m.begin() + smb2::kSignatureOffset);
+        EXPECT_EQ(Smb2Signer(alg, kKey).verify(m).status, MacMatch::Match);
+        EXPECT_EQ(hex_of(Smb2Signer(alg, kKey).verify(m).expected), hex_of(*a));
     }
 }
 
 TEST(VerifySign, NotASignedMessageIsUnverifiable) {
     auto m = smb2_header(smb2::kCmdTreeConnect, smb2::kFlagSigned, 1);
     // One byte short of a header; a header exactly (no body) is still a message.
-    EXPECT_EQ(smb2_verify(Smb2SigningAlgorithm::AesCmac, kKey, Bytes(m).first(63)).status,
-              SignatureStatus::Unverifiable);
-    EXPECT_NE(smb2_verify(Smb2SigningAlgorithm::AesCmac, kKey, m).status,
-              SignatureStatus::Unverifiable);
+    EXPECT_EQ(Smb2Signer(smb2::SigningAlgorithm::AesCmac, kKey).verify(Bytes(m).first(63)).status,
+              MacMatch::Unusable);
+    EXPECT_NE(Smb2Signer(smb2::SigningAlgorithm::AesCmac, kKey).verify(m).status,
+              MacMatch::Unusable);
     auto smb1 = m;
     smb1[0] = 0xFF; // an SMB1 protocol id is not SMB2
-    EXPECT_EQ(smb2_verify(Smb2SigningAlgorithm::AesCmac, kKey, smb1).status,
-              SignatureStatus::Unverifiable);
-    EXPECT_EQ(smb1_verify(kKey, 0, Bytes(smb1).first(31)).status, SignatureStatus::Unverifiable);
-    EXPECT_NE(smb1_verify(kKey, 0, Bytes(smb1).first(32)).status, SignatureStatus::Unverifiable);
-    EXPECT_EQ(smb1_verify(kKey, 0, m).status, SignatureStatus::Unverifiable); // FE 'SMB'
+    EXPECT_EQ(Smb2Signer(smb2::SigningAlgorithm::AesCmac, kKey).verify(smb1).status,
+              MacMatch::Unusable);
+    EXPECT_EQ(smb1_verify(kKey, 0, Bytes(smb1).first(31)).status, MacMatch::Unusable);
+    EXPECT_NE(smb1_verify(kKey, 0, Bytes(smb1).first(32)).status, MacMatch::Unusable);
+    EXPECT_EQ(smb1_verify(kKey, 0, m).status, MacMatch::Unusable); // FE 'SMB'
 }
 
 } // namespace

@@ -156,8 +156,8 @@ TEST(VerifySmb2Keys, Smb311PreauthHashAndSigningKeyAnatomyVectors) {
     // EBE146DA...; Windows 10 signs 3.1.1 with AES-128-CMAC when no
     // SIGNING_CAPABILITIES context was negotiated (this NEGOTIATE has none).
     const auto final_response = from_hex(kSetupResponseFinal);
-    auto check = smb2_verify(Smb2SigningAlgorithm::AesCmac, *signing_key, final_response);
-    EXPECT_EQ(check.status, SignatureStatus::Valid);
+    auto check = Smb2Signer(smb2::SigningAlgorithm::AesCmac, *signing_key).verify(final_response);
+    EXPECT_EQ(check.status, MacMatch::Match);
     EXPECT_EQ(hex_of(check.expected), "ebe146da120ba25fc3376a49dfe31bc1");
 }
 

@@ -210,17 +210,17 @@ std::optional<Key16> lab_session_key(const pcap_reader::Capture &cap) {
     std::optional<NtlmChallenge> ch;
     for (const auto &m : cap.messages) {
         Bytes msg = Bytes(cap.bytes).subspan(m.offset, m.size);
-        if (auto c = find_ntlmssp(msg, nlmp::kMessageChallenge)) {
+        if (auto c = find_ntlmssp(msg, ntlm::kMessageChallenge)) {
             NtlmChallenge nc;
             if (parse_ntlm_challenge(*c, nc) == ParseError::None)
                 ch = nc;
         }
-        if (auto a = find_ntlmssp(msg, nlmp::kMessageAuthenticate); a && ch) {
+        if (auto a = find_ntlmssp(msg, ntlm::kMessageAuthenticate); a && ch) {
             NtlmAuthenticate au;
             if (parse_ntlm_authenticate(*a, au) != ParseError::None)
                 return std::nullopt;
             auto k = ntlmv2_session_key(*nt_hash_from_password(kLabPassword), *ch, au);
-            if (k.status == KeyStatus::Proven)
+            if (k.status == NtlmProof::Proven)
                 return k.session_key;
         }
     }
@@ -364,7 +364,7 @@ pcap_reader::Capture compound_capture(std::optional<std::size_t> alter) {
     auto cap = pcap_reader::read(std::string(SMBSIGN_SAMPLES_DIR) + "/smb2-signed-readwrite.pcap");
     auto key = lab_session_key(cap);
     EXPECT_TRUE(key);
-    Smb2Signer signer(Smb2SigningAlgorithm::HmacSha256, key.value_or(Key16{}));
+    Smb2Signer signer(smb2::SigningAlgorithm::HmacSha256, key.value_or(Key16{}));
     auto bytes_of = [&](std::uint32_t frame) {
         for (const auto &m : cap.messages)
             if (m.frame == frame)

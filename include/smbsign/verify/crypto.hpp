@@ -129,9 +129,9 @@ private:
 };
 
 // A symmetric cipher (gcry_cipher) context; closed on destruction.
-class Cipher {
+class CipherHandle {
 public:
-    Cipher(int algo, int mode, Bytes key) noexcept {
+    CipherHandle(int algo, int mode, Bytes key) noexcept {
         if (!crypto_init() || gcry_cipher_open(&h_, algo, mode, 0) != 0) {
             h_ = nullptr;
             return;
@@ -141,9 +141,9 @@ public:
             h_ = nullptr;
         }
     }
-    ~Cipher() { gcry_cipher_close(h_); }
-    Cipher(const Cipher &) = delete;
-    Cipher &operator=(const Cipher &) = delete;
+    ~CipherHandle() { gcry_cipher_close(h_); }
+    CipherHandle(const CipherHandle &) = delete;
+    CipherHandle &operator=(const CipherHandle &) = delete;
 
     [[nodiscard]] bool ok() const noexcept { return h_ != nullptr; }
     // Decrypts in into out (same length).
@@ -218,7 +218,7 @@ inline std::optional<Digest16> aes128_gmac(Bytes key, Bytes nonce, Parts parts) 
 inline std::optional<Key16> rc4_16(Bytes key, Bytes in) noexcept {
     if (in.size() != 16)
         return std::nullopt;
-    Cipher c(GCRY_CIPHER_ARCFOUR, GCRY_CIPHER_MODE_STREAM, key);
+    CipherHandle c(GCRY_CIPHER_ARCFOUR, GCRY_CIPHER_MODE_STREAM, key);
     Key16 out{};
     if (!c.decrypt(in, out))
         return std::nullopt;

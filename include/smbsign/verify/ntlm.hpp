@@ -1,11 +1,11 @@
-// NTLMv2 session keys from a password or an NT hash (MS-NLMP 3.3.2, 3.4.5.1, 3.1.5.1.2):
-// the two NTLMSSP messages that carry what the derivation needs (CHALLENGE: the server
-// challenge; AUTHENTICATE: user, domain, NTLMv2 response, flags, encrypted session key),
-// the NTProofStr check that proves or disproves the given secret before any signature is
-// looked at, and the SMB session key (ExportedSessionKey) that signing starts from.
+// NTLMv2 session keys from a password or an NT hash (MS-NLMP 3.3.2, 3.4.5.1, 3.1.5.1.2),
+// from the CHALLENGE and AUTHENTICATE messages as ntlmssp.hpp reads them: the NTProofStr
+// check that proves or disproves the given secret before any signature is looked at, and
+// the SMB session key (ExportedSessionKey) that signing starts from.
 #pragma once
 
 #include "smbsign/bytes.hpp"
+#include "smbsign/ntlmssp.hpp"
 #include "smbsign/verify/crypto.hpp"
 
 #include <algorithm>
@@ -16,114 +16,6 @@
 #include <vector>
 
 namespace smbsign::verify {
-
-namespace nlmp {
-inline constexpr std::array<std::uint8_t, 8> kSignature = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
-inline constexpr std::uint32_t kMessageChallenge = 2;
-inline constexpr std::uint32_t kMessageAuthenticate = 3;
-// MS-NLMP 2.2.2.5 NegotiateFlags.
-inline constexpr std::uint32_t kFlagUnicode = 0x00000001;     // NTLMSSP_NEGOTIATE_UNICODE
-inline constexpr std::uint32_t kFlagKeyExchange = 0x40000000; // NTLMSSP_NEGOTIATE_KEY_EXCH
-// MS-NLMP 2.2.1.2 CHALLENGE_MESSAGE.
-inline constexpr std::size_t kChallengeFlagsOffset = 20;
-inline constexpr std::size_t kServerChallengeOffset = 24;
-inline constexpr std::size_t kServerChallengeSize = 8;
-// MS-NLMP 2.2.1.3 AUTHENTICATE_MESSAGE: the *Fields (Len u16, MaxLen u16, Offset u32).
-inline constexpr std::size_t kNtResponseFieldsOffset = 20;
-inline constexpr std::size_t kDomainFieldsOffset = 28;
-inline constexpr std::size_t kUserFieldsOffset = 36;
-inline constexpr std::size_t kSessionKeyFieldsOffset = 52;
-inline constexpr std::size_t kAuthenticateFlagsOffset = 60;
-// MS-NLMP 2.2.2.8: NTProofStr, then the NTLMv2_CLIENT_CHALLENGE of at least 28 bytes
-// (RespType, HiRespType, Reserved1 6, TimeStamp 8, ChallengeFromClient 8, Reserved3 4).
-// An NTLM v1 response is exactly 24 bytes.
-inline constexpr std::size_t kNtProofStrSize = 16;
-inline constexpr std::size_t kMinNtlmv2ResponseSize = kNtProofStrSize + 28;
-inline constexpr std::size_t kSessionKeySize = 16;
-} // namespace nlmp
-
-// The NTLMSSP message of the given type inside a security blob, bare or wrapped in SPNEGO:
-// from its signature to the end of the blob (payload offsets count from the signature).
-inline std::optional<Bytes> find_ntlmssp(Bytes blob, std::uint32_t type) noexcept {
-    auto it =
-        std::search(blob.begin(), blob.end(), nlmp::kSignature.begin(), nlmp::kSignature.end());
-    if (it == blob.end())
-        return std::nullopt;
-    Bytes msg = blob.subspan(static_cast<std::size_t>(it - blob.begin()));
-    Reader r(msg);
-    std::uint32_t t = 0;
-    if (!r.skip(nlmp::kSignature.size()) || !r.read_u32le(t) || t != type)
-        return std::nullopt;
-    return msg;
-}
-
-// The NTLMSSP signature and MessageType at the start of every message (MS-NLMP 2.2.1).
-inline ParseError read_ntlm_header(Reader &r, std::uint32_t expected_type) noexcept {
-    std::uint32_t type = 0;
-    Bytes sig;
-    if (!r.read_bytes(nlmp::kSignature.size(), sig) || !r.read_u32le(type))
-        return ParseError::Truncated;
-    if (!std::equal(sig.begin(), sig.end(), nlmp::kSignature.begin()) || type != expected_type)
-        return ParseError::Malformed;
-    return ParseError::None;
-}
-
-struct NtlmChallenge {
-    std::array<std::uint8_t, nlmp::kServerChallengeSize> server_challenge{};
-    std::uint32_t flags = 0;
-};
-
-// MS-NLMP 2.2.1.2. msg starts at the NTLMSSP signature (see find_ntlmssp).
-inline ParseError parse_ntlm_challenge(Bytes msg, NtlmChallenge &out) noexcept {
-    Reader r(msg);
-    if (const auto e = read_ntlm_header(r, nlmp::kMessageChallenge); e != ParseError::None)
-        return e;
-    Bytes challenge;
-    if (!r.seek(nlmp::kChallengeFlagsOffset) || !r.read_u32le(out.flags) ||
-        !r.read_bytes(nlmp::kServerChallengeSize, challenge))
-        return ParseError::Truncated;
-    std::copy(challenge.begin(), challenge.end(), out.server_challenge.begin());
-    return ParseError::None;
-}
-
-struct NtlmAuthenticate {
-    Bytes nt_response;           // NTProofStr || NTLMv2_CLIENT_CHALLENGE for NTLMv2
-    Bytes user;                  // UTF-16LE when flags has kFlagUnicode, else OEM bytes
-    Bytes domain;                // same encoding as user
-    Bytes encrypted_session_key; // EncryptedRandomSessionKey, empty when absent
-    std::uint32_t flags = 0;
-};
-
-// MS-NLMP 2.2.1.3. msg starts at the NTLMSSP signature; every payload field must lie
-// inside msg. The spans point into msg.
-inline ParseError parse_ntlm_authenticate(Bytes msg, NtlmAuthenticate &out) noexcept {
-    Reader r(msg);
-    if (const auto e = read_ntlm_header(r, nlmp::kMessageAuthenticate); e != ParseError::None)
-        return e;
-    auto field = [&](std::size_t at, Bytes &f) -> ParseError {
-        std::uint16_t len = 0;
-        std::uint16_t max_len = 0;
-        std::uint32_t offset = 0;
-        if (!r.seek(at) || !r.read_u16le(len) || !r.read_u16le(max_len) || !r.read_u32le(offset))
-            return ParseError::Truncated;
-        if (len == 0) {
-            f = {};
-            return ParseError::None;
-        }
-        // The caller hands over the whole message: a payload past its end is malformed.
-        return slice(msg, offset, len, f) ? ParseError::None : ParseError::Malformed;
-    };
-    for (auto [at, f] : {std::pair{nlmp::kNtResponseFieldsOffset, &out.nt_response},
-                         std::pair{nlmp::kDomainFieldsOffset, &out.domain},
-                         std::pair{nlmp::kUserFieldsOffset, &out.user},
-                         std::pair{nlmp::kSessionKeyFieldsOffset, &out.encrypted_session_key}}) {
-        if (ParseError e = field(at, *f); e != ParseError::None)
-            return e;
-    }
-    if (!r.seek(nlmp::kAuthenticateFlagsOffset) || !r.read_u32le(out.flags))
-        return ParseError::Truncated;
-    return ParseError::None;
-}
 
 namespace detail {
 
@@ -232,15 +124,16 @@ inline std::optional<Key16> ntowfv2(const NtHash &nt_hash, Bytes user, Bytes dom
     return hmac_md5(nt_hash, {Bytes(ud)});
 }
 
-// What the given secret says about an NTLM authentication.
-enum class KeyStatus : std::uint8_t {
-    Proven,      // NTProofStr matches: the secret is right, the session key is exact
-    Wrong,       // NTProofStr does not match: wrong password or hash for this user
-    Unsupported, // not NTLMv2 (NTLM v1, LM, anonymous) or libgcrypt unusable: no key
+// What the NTLMv2 proof (NTProofStr) says about the given secret. Not the session's
+// KeyState (result.hpp), which also counts keys proven by a valid signature.
+enum class NtlmProof : std::uint8_t {
+    Proven,    // NTProofStr matches: the secret is right, the session key is exact
+    Refuted,   // NTProofStr does not match: wrong password or hash for this user
+    NotNtlmv2, // not NTLMv2 (NTLM v1, LM, anonymous) or libgcrypt unusable: no key
 };
 
 struct NtlmSessionKey {
-    KeyStatus status = KeyStatus::Unsupported;
+    NtlmProof status = NtlmProof::NotNtlmv2;
     Key16 session_key{}; // ExportedSessionKey = the SMB SessionKey; only when Proven
 };
 
@@ -252,26 +145,26 @@ struct NtlmSessionKey {
 inline NtlmSessionKey ntlmv2_session_key(const NtHash &nt_hash, const NtlmChallenge &challenge,
                                          const NtlmAuthenticate &auth) {
     NtlmSessionKey result;
-    if (auth.nt_response.size() < nlmp::kMinNtlmv2ResponseSize)
+    if (auth.nt_response.size() < ntlm::kMinNtlmv2ResponseSize)
         return result;
-    const Bytes proof = auth.nt_response.first(nlmp::kNtProofStrSize);
-    const Bytes temp = auth.nt_response.subspan(nlmp::kNtProofStrSize);
+    const Bytes proof = auth.nt_response.first(ntlm::kNtProofStrSize);
+    const Bytes temp = auth.nt_response.subspan(ntlm::kNtProofStrSize);
     auto response_key =
-        ntowfv2(nt_hash, auth.user, auth.domain, (auth.flags & nlmp::kFlagUnicode) != 0);
+        ntowfv2(nt_hash, auth.user, auth.domain, (auth.flags & ntlm::kFlagUnicode) != 0);
     if (!response_key)
         return result;
     auto expected_proof = hmac_md5(*response_key, {challenge.server_challenge, temp});
     if (!expected_proof)
         return result;
     if (!same_bytes(*expected_proof, proof)) {
-        result.status = KeyStatus::Wrong;
+        result.status = NtlmProof::Refuted;
         return result;
     }
     auto key_exchange_key = hmac_md5(*response_key, {proof});
     if (!key_exchange_key)
         return result;
-    if ((auth.flags & nlmp::kFlagKeyExchange) != 0) {
-        if (auth.encrypted_session_key.size() != nlmp::kSessionKeySize)
+    if ((auth.flags & ntlm::kFlagKeyExchange) != 0) {
+        if (auth.encrypted_session_key.size() != ntlm::kSessionKeySize)
             return result; // KEY_EXCH without a 16-byte key: nothing usable
         auto exported = rc4_16(*key_exchange_key, auth.encrypted_session_key);
         if (!exported)
@@ -280,7 +173,7 @@ inline NtlmSessionKey ntlmv2_session_key(const NtHash &nt_hash, const NtlmChalle
     } else {
         result.session_key = *key_exchange_key;
     }
-    result.status = KeyStatus::Proven;
+    result.status = NtlmProof::Proven;
     return result;
 }
 

@@ -6,6 +6,8 @@
 #pragma once
 
 #include "smbsign/bytes.hpp"
+#include "smbsign/dialect.hpp"
+#include "smbsign/smb1.hpp"
 #include "smbsign/smb2.hpp"
 
 #include <cstdint>
@@ -19,14 +21,14 @@ enum class Status : std::uint8_t { None, Valid, Invalid, Unverifiable };
 // Why a signed message could not be checked.
 enum class Reason : std::uint8_t {
     None,
-    NoKey,         // no secret given matches this session
-    KeyWrong,      // the secret given for this user is wrong (NTLMv2 proof does not match)
-    NoSetup,       // the session's set-up (or the connection's NEGOTIATE) is not in the capture
-    Unsupported,   // authentication without a usable key: NTLM v1/LM, Kerberos without a key
-    BoundChannel,  // a channel bound to a session set up elsewhere (multichannel)
-    Truncated,     // the capture cut the message short
-    NoSequence,    // SMB1: the request this response answers was not seen
-    NotSignable,   // a message the protocol never signs (oplock break notification)
+    NoKey,        // no secret given matches this session
+    KeyWrong,     // the secret given for this user is wrong (NTLMv2 proof does not match)
+    NoSetup,      // the session's set-up (or the connection's NEGOTIATE) is not in the capture
+    Unsupported,  // authentication without a usable key: NTLM v1/LM, Kerberos without a key
+    BoundChannel, // a channel bound to a session set up elsewhere (multichannel)
+    Truncated,    // the capture cut the message short
+    NoSequence,   // SMB1: the request this response answers was not seen
+    NotSignable,  // a message the protocol never signs (oplock break notification)
     UnknownDialect,
     Count
 };
@@ -36,7 +38,9 @@ using Code = std::uint8_t;
 constexpr Code encode(Status s, Reason r = Reason::None) noexcept {
     return static_cast<Code>(static_cast<unsigned>(s) | (static_cast<unsigned>(r) << 2));
 }
-constexpr Status status_of(Code c) noexcept { return static_cast<Status>(c & 3u); }
+constexpr Status status_of(Code c) noexcept {
+    return static_cast<Status>(c & 3u);
+}
 constexpr Reason reason_of(Code c) noexcept {
     const unsigned r = c >> 2;
     return r < static_cast<unsigned>(Reason::Count) ? static_cast<Reason>(r) : Reason::None;
@@ -157,41 +161,50 @@ constexpr Integrity integrity_of(const SessionSummary &s, bool signs) noexcept {
     return Integrity::NotSigned;
 }
 
-// SMB2 SigningAlgorithmId (MS-SMB2 2.2.3.1.7) of the algorithm a connection uses, 0xFFFF
-// when none or SMB1's MD5.
-constexpr std::uint16_t signing_id(smb2::SigningAlgorithm a) noexcept {
-    switch (a) {
-    case smb2::SigningAlgorithm::HmacSha256:
-        return 0;
-    case smb2::SigningAlgorithm::AesCmac:
-        return 1;
-    case smb2::SigningAlgorithm::AesGmac:
-        return 2;
-    default:
-        return 0xFFFF;
-    }
-}
-
-// What the tracker knows about a message when it hands it over.
+// What the tracker knows about a message when it hands it over: its own decisions (which
+// connection and session, by the tracker's dense indices) and the connection's dialect.
 struct MessageContext {
     std::uint32_t conn = 0;    // the tracker's connection index
     std::uint32_t session = 0; // the tracker's session index (never kNoSession here)
     std::uint32_t frame = 0;
-    std::uint16_t smb2_dialect = 0;      // 0x0202 ... 0x0311, 0 for SMB1 or unknown
-    std::uint16_t smb2_signing_id = 0xFFFF; // SIGNING_CAPABILITIES choice, 0xFFFF if none
+    Dialect dialect = Dialect::Unknown; // the connection's, as its NEGOTIATE response set it
+    smb2::SigningAlgorithm algorithm = smb2::SigningAlgorithm::Unknown; // ... and its MAC
     bool truncated = false;
     bool mid_capture = false; // no SESSION_SETUP of the session was seen
 };
 
-// The tracker's side of verification. Calls come in capture order on the first pass.
+// A SESSION_SETUP body as the tracker's record parsers read it (smb1.hpp, smb2.hpp): what
+// authentication (NTLMSSP now; Kerberos AP-REQ/AP-REP later) and channel binding need.
+struct SetupRecord {
+    Bytes security_blob;  // the captured part of the SecurityBuffer / SecurityBlob
+    bool binding = false; // SMB2 request: SMB2_SESSION_FLAG_BINDING (MS-SMB2 2.2.5)
+};
+
+// One SMB2 message (a compound element up to its NextCommand), parsed: the verifier reads
+// no header or body again, it only MACs and hashes the bytes.
+struct Smb2Message {
+    const smb2::Header &header;
+    Bytes bytes;
+    const SetupRecord *setup = nullptr; // SESSION_SETUP request or response
+};
+
+// One SMB1 message, from \xffSMB to its end, parsed.
+struct Smb1Message {
+    const smb1::Header &header;
+    const smb1::Chain &chain;
+    Bytes bytes;
+    const SetupRecord *setup = nullptr; // SESSION_SETUP_ANDX request or response
+};
+
+// The tracker's side of verification. Calls come in capture order on the first pass. The
+// seam the coming features plug into: keys from elsewhere (Kerberos) enter through the
+// SESSION_SETUP records, decrypted TRANSFORM messages come as Smb2Message.
 class Hook {
 public:
     virtual ~Hook() = default;
-    // One SMB2 message (a compound element up to its NextCommand) of a known session,
-    // or a NEGOTIATE (ctx.session may then be any value).
-    virtual Code smb2(const MessageContext &ctx, Bytes message) noexcept = 0;
-    // One SMB1 message, from \xffSMB to its end.
-    virtual Code smb1(const MessageContext &ctx, Bytes message) noexcept = 0;
+    // A message of a known session, or a NEGOTIATE (ctx.session may then be any value).
+    virtual Code smb2(const MessageContext &ctx, const Smb2Message &message) noexcept = 0;
+    virtual Code smb1(const MessageContext &ctx, const Smb1Message &message) noexcept = 0;
     [[nodiscard]] virtual SessionSummary summary(std::uint32_t session) const noexcept = 0;
     virtual void clear() noexcept = 0;
 };

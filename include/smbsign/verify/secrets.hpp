@@ -54,15 +54,6 @@ struct Secrets {
 };
 
 namespace detail {
-inline int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 inline std::string_view trim(std::string_view s) noexcept {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
         s.remove_prefix(1);
@@ -71,31 +62,6 @@ inline std::string_view trim(std::string_view s) noexcept {
     return s;
 }
 } // namespace detail
-
-// Hex digits (colons, dashes and spaces between bytes allowed) to bytes; nothing if a
-// character is not hex or the count is odd or above max.
-inline std::optional<std::vector<std::uint8_t>> parse_hex(std::string_view s, std::size_t max) {
-    std::vector<std::uint8_t> out;
-    int high = -1;
-    for (char c : s) {
-        if (c == ':' || c == '-' || c == ' ')
-            continue;
-        const int v = detail::hex_value(c);
-        if (v < 0)
-            return std::nullopt;
-        if (high < 0) {
-            high = v;
-        } else {
-            if (out.size() == max)
-                return std::nullopt;
-            out.push_back(static_cast<std::uint8_t>(high << 4 | v));
-            high = -1;
-        }
-    }
-    if (high >= 0)
-        return std::nullopt;
-    return out;
-}
 
 // `DOMAIN\user` or `user` into its parts.
 inline void split_account(std::string_view account, std::string &user, std::string &domain) {
@@ -141,7 +107,7 @@ inline std::vector<std::size_t> parse_credentials(std::string_view text, Secrets
         const bool rid = f.size() >= 4 && !f[1].empty() &&
                          f[1].find_first_not_of("0123456789") == std::string_view::npos;
         if (rid && f[3].size() == 32) {
-            auto h = parse_hex(f[3], 16);
+            auto h = smbsign::parse_hex(f[3], 16);
             if (h && h->size() == 16) {
                 std::copy(h->begin(), h->end(), c.nt_hash.begin());
                 c.source = KeySource::NtHash;
@@ -165,8 +131,8 @@ inline std::vector<std::size_t> parse_credentials(std::string_view text, Secrets
 // bytes in hex, SessionKey in hex (up to 16 bytes are used, shorter keys zero-padded as
 // MS-SMB2 3.2.5.3.1 says). False if either is not hex of the right size.
 inline bool add_session_key(Secrets &out, std::string_view id_hex, std::string_view key_hex) {
-    auto id = parse_hex(id_hex, 8);
-    auto key = parse_hex(key_hex, 64);
+    auto id = smbsign::parse_hex(id_hex, 8);
+    auto key = smbsign::parse_hex(key_hex, 64);
     if (!id || id->size() != 8 || !key || key->empty())
         return false;
     std::uint64_t sid = 0;
@@ -206,7 +172,8 @@ inline std::size_t parse_keytab(Bytes data, Secrets &out) {
         std::uint32_t size_raw = 0;
         u32(r, size_raw);
         const auto size = static_cast<std::int32_t>(size_raw);
-        const std::uint32_t length = size < 0 ? static_cast<std::uint32_t>(-(std::int64_t)size) : size_raw;
+        const std::uint32_t length =
+            size < 0 ? static_cast<std::uint32_t>(-(std::int64_t)size) : size_raw;
         Bytes entry;
         if (!r.read_bytes(length, entry))
             break;

@@ -23,15 +23,16 @@
 
 namespace smbsign::verify {
 
-// The outcome of checking one signature against a key.
-enum class SignatureStatus : std::uint8_t {
-    Valid,
-    Invalid,
-    Unverifiable, // the bytes cannot be a signed message (too short, not SMB) or no crypto
+// Whether the MAC a key gives matches a message's signature field. Not a message's
+// verification Status (result.hpp), which also says why a message could not be checked.
+enum class MacMatch : std::uint8_t {
+    Match,
+    Mismatch,
+    Unusable, // the bytes cannot be a signed message (too short, not SMB) or no crypto
 };
 
 template <std::size_t N> struct SignatureCheck {
-    SignatureStatus status = SignatureStatus::Unverifiable;
+    MacMatch status = MacMatch::Unusable;
     std::array<std::uint8_t, N> expected{}; // what the key gives, when not Unverifiable
 };
 
@@ -42,7 +43,7 @@ inline SignatureCheck<N> check_against(const std::optional<std::array<std::uint8
     if (!expected)
         return c;
     c.expected = *expected;
-    c.status = same_bytes(*expected, on_wire) ? SignatureStatus::Valid : SignatureStatus::Invalid;
+    c.status = same_bytes(*expected, on_wire) ? MacMatch::Match : MacMatch::Mismatch;
     return c;
 }
 
@@ -85,78 +86,35 @@ inline SignatureCheck<smb1::kSignatureSize> smb1_verify(Bytes mac_key, std::uint
 // ---------------------------------------------------------------------------------------
 // SMB2 and SMB3
 
-enum class Smb2SigningAlgorithm : std::uint8_t { HmacSha256, AesCmac, AesGmac };
-
-namespace smb2sig {
-inline constexpr std::size_t kSignatureOffset = 48; // MS-SMB2 2.2.1: Signature
-inline constexpr std::size_t kCommandOffset = 12;
-inline constexpr std::size_t kFlagsOffset = 16;
-inline constexpr std::size_t kMessageIdOffset = 24;
-// MS-SMB2 2.2.3.1.7 SigningAlgorithms.
-inline constexpr std::uint16_t kIdHmacSha256 = 0x0000;
-inline constexpr std::uint16_t kIdAesCmac = 0x0001;
-inline constexpr std::uint16_t kIdAesGmac = 0x0002;
+namespace gmac {
 // MS-SMB2 3.1.4.1: the last 4 bytes of the GMAC nonce.
 inline constexpr std::uint32_t kNonceServer = 0x00000001; // the sender is the server
 inline constexpr std::uint32_t kNonceCancel = 0x00000002; // an SMB2 CANCEL request
-inline constexpr std::size_t kGmacNonceSize = 12;
-} // namespace smb2sig
+inline constexpr std::size_t kNonceSize = 12;
+} // namespace gmac
 
 using Smb2Signature = std::array<std::uint8_t, smb2::kSignatureSize>;
-
-// The algorithm a dialect signs with when SMB2_SIGNING_CAPABILITIES did not choose one:
-// HMAC-SHA256 for 2.0.2 and 2.1, AES-128-CMAC for 3.x. Nothing for an unknown dialect.
-inline std::optional<Smb2SigningAlgorithm>
-default_signing_algorithm(std::uint16_t dialect) noexcept {
-    switch (dialect) {
-    case smb2::kDialect202:
-    case smb2::kDialect210:
-        return Smb2SigningAlgorithm::HmacSha256;
-    case smb2::kDialect300:
-    case smb2::kDialect302:
-    case smb2::kDialect311:
-        return Smb2SigningAlgorithm::AesCmac;
-    default:
-        return std::nullopt;
-    }
-}
-
-// The algorithm named by a SigningAlgorithmId (3.1.1, the first id of the NEGOTIATE
-// response's SMB2_SIGNING_CAPABILITIES context). Nothing for an unknown id.
-inline std::optional<Smb2SigningAlgorithm> signing_algorithm_from_id(std::uint16_t id) noexcept {
-    switch (id) {
-    case smb2sig::kIdHmacSha256:
-        return Smb2SigningAlgorithm::HmacSha256;
-    case smb2sig::kIdAesCmac:
-        return Smb2SigningAlgorithm::AesCmac;
-    case smb2sig::kIdAesGmac:
-        return Smb2SigningAlgorithm::AesGmac;
-    default:
-        return std::nullopt;
-    }
-}
 
 // MS-SMB2 3.1.4.1: the AES-128-GMAC nonce of a message, from its own header:
 // MessageId (8 bytes, little-endian) || LE32(role and cancel bits). The server bit is the
 // header's SMB2_FLAGS_SERVER_TO_REDIR; the cancel bit is set for an SMB2 CANCEL request
 // (which carries the MessageId of the request it cancels).
-inline std::optional<std::array<std::uint8_t, smb2sig::kGmacNonceSize>>
+inline std::optional<std::array<std::uint8_t, gmac::kNonceSize>>
 gmac_nonce(Bytes message) noexcept {
     Reader r(message);
     std::uint16_t command = 0;
     std::uint32_t flags = 0;
     Bytes message_id;
-    if (!r.seek(smb2sig::kCommandOffset) || !r.read_u16le(command) ||
-        !r.seek(smb2sig::kFlagsOffset) || !r.read_u32le(flags) ||
-        !r.seek(smb2sig::kMessageIdOffset) || !r.read_bytes(8, message_id))
+    if (!r.seek(smb2::kCommandOffset) || !r.read_u16le(command) || !r.seek(smb2::kFlagsOffset) ||
+        !r.read_u32le(flags) || !r.seek(smb2::kMessageIdOffset) || !r.read_bytes(8, message_id))
         return std::nullopt;
     const bool from_server = (flags & smb2::kFlagServerToRedir) != 0;
     std::uint32_t bits = 0;
     if (from_server)
-        bits |= smb2sig::kNonceServer;
+        bits |= gmac::kNonceServer;
     else if (command == smb2::kCmdCancel)
-        bits |= smb2sig::kNonceCancel;
-    std::array<std::uint8_t, smb2sig::kGmacNonceSize> nonce{};
+        bits |= gmac::kNonceCancel;
+    std::array<std::uint8_t, gmac::kNonceSize> nonce{};
     std::copy(message_id.begin(), message_id.end(), nonce.begin());
     for (std::size_t i = 0; i < 4; ++i)
         nonce[8 + i] = static_cast<std::uint8_t>(bits >> (8 * i));
@@ -169,10 +127,16 @@ gmac_nonce(Bytes message) noexcept {
 // Signature field zeroed. Not thread-safe: one signer per thread.
 class Smb2Signer {
 public:
-    Smb2Signer(Smb2SigningAlgorithm algorithm, const Key16 &key) noexcept
+    Smb2Signer(smb2::SigningAlgorithm algorithm, const Key16 &key) noexcept
         : algorithm_(algorithm), mac_(gcry_algorithm(algorithm), key) {}
 
     [[nodiscard]] bool ok() const noexcept { return mac_.ok(); }
+
+    // HMAC-SHA256, AES-CMAC and AES-GMAC: the algorithms an Smb2Signer signs with.
+    static constexpr bool signs_smb2(smb2::SigningAlgorithm a) noexcept {
+        return a == smb2::SigningAlgorithm::HmacSha256 || a == smb2::SigningAlgorithm::AesCmac ||
+               a == smb2::SigningAlgorithm::AesGmac;
+    }
 
     // The 16-byte signature; nothing if the bytes are not an SMB2 message.
     std::optional<Smb2Signature> sign(Bytes message) noexcept {
@@ -181,7 +145,7 @@ public:
             return std::nullopt;
         if (!mac_.restart())
             return std::nullopt;
-        if (algorithm_ == Smb2SigningAlgorithm::AesGmac) {
+        if (algorithm_ == smb2::SigningAlgorithm::AesGmac) {
             auto nonce = gmac_nonce(message);
             if (!nonce || !mac_.set_iv(*nonce))
                 return std::nullopt;
@@ -190,10 +154,10 @@ public:
         // costs a call into libgcrypt, which shows on small messages).
         std::array<std::uint8_t, smb2::kHeaderSize> header;
         std::copy_n(message.begin(), header.size(), header.begin());
-        std::fill_n(header.begin() + smb2sig::kSignatureOffset, smb2::kSignatureSize, 0);
+        std::fill_n(header.begin() + smb2::kSignatureOffset, smb2::kSignatureSize, 0);
         mac_.write(header);
         mac_.write(message.subspan(smb2::kHeaderSize));
-        if (algorithm_ == Smb2SigningAlgorithm::HmacSha256) {
+        if (algorithm_ == smb2::SigningAlgorithm::HmacSha256) {
             std::array<std::uint8_t, 32> full{}; // the signature is its first 16 bytes
             if (!mac_.read(full))
                 return std::nullopt;
@@ -212,35 +176,28 @@ public:
         if (!expected)
             return {};
         return check_against(expected,
-                             message.subspan(smb2sig::kSignatureOffset, smb2::kSignatureSize));
+                             message.subspan(smb2::kSignatureOffset, smb2::kSignatureSize));
     }
 
 private:
-    static int gcry_algorithm(Smb2SigningAlgorithm a) noexcept {
+    // Nothing (the signer is not ok()) for SMB1's MD5 and an unknown algorithm.
+    static int gcry_algorithm(smb2::SigningAlgorithm a) noexcept {
         switch (a) {
-        case Smb2SigningAlgorithm::HmacSha256:
+        case smb2::SigningAlgorithm::HmacSha256:
             return GCRY_MAC_HMAC_SHA256;
-        case Smb2SigningAlgorithm::AesCmac:
+        case smb2::SigningAlgorithm::AesCmac:
             return GCRY_MAC_CMAC_AES;
-        case Smb2SigningAlgorithm::AesGmac:
+        case smb2::SigningAlgorithm::AesGmac:
             return GCRY_MAC_GMAC_AES;
+        case smb2::SigningAlgorithm::Md5:
+        case smb2::SigningAlgorithm::Unknown:
+            break;
         }
         return GCRY_MAC_NONE;
     }
 
-    Smb2SigningAlgorithm algorithm_;
+    smb2::SigningAlgorithm algorithm_;
     Mac mac_;
 };
-
-// One-off forms of Smb2Signer::sign and verify.
-inline std::optional<Smb2Signature> smb2_signature(Smb2SigningAlgorithm algorithm, const Key16 &key,
-                                                   Bytes message) noexcept {
-    return Smb2Signer(algorithm, key).sign(message);
-}
-
-inline SignatureCheck<smb2::kSignatureSize> smb2_verify(Smb2SigningAlgorithm algorithm,
-                                                        const Key16 &key, Bytes message) noexcept {
-    return Smb2Signer(algorithm, key).verify(message);
-}
 
 } // namespace smbsign::verify

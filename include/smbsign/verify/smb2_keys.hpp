@@ -4,6 +4,7 @@
 #pragma once
 
 #include "smbsign/bytes.hpp"
+#include "smbsign/dialect.hpp"
 #include "smbsign/verify/crypto.hpp"
 
 #include <algorithm>
@@ -56,6 +57,33 @@ inline std::optional<Key16> smb30_signing_key(const Key16 &session_key) noexcept
 inline std::optional<Key16> smb311_signing_key(const Key16 &session_key,
                                                const Digest64 &preauth_hash) noexcept {
     return kdf_sp800_108(session_key, kdf_label::kSmb311Signing, preauth_hash);
+}
+
+namespace smb2_keys {
+// The dialects whose signing key smb2_signing_key derives.
+constexpr bool derives_signing_key(Dialect d) noexcept {
+    return d == Dialect::Smb202 || d == Dialect::Smb210 || d == Dialect::Smb300 ||
+           d == Dialect::Smb302 || d == Dialect::Smb311;
+}
+} // namespace smb2_keys
+
+// MS-SMB2 3.2.5.3.1 / 3.3.5.5.3: the key a session signs with. 2.0.2 and 2.1 sign with the
+// SessionKey itself, 3.0 and 3.0.2 with the KDF of it, 3.1.1 with the KDF over the
+// session's preauth hash (ignored before 3.1.1). Nothing for any other dialect.
+inline std::optional<Key16> smb2_signing_key(Dialect dialect, const Key16 &session_key,
+                                             const Digest64 &preauth_hash) noexcept {
+    switch (dialect) {
+    case Dialect::Smb202:
+    case Dialect::Smb210:
+        return session_key;
+    case Dialect::Smb300:
+    case Dialect::Smb302:
+        return smb30_signing_key(session_key);
+    case Dialect::Smb311:
+        return smb311_signing_key(session_key, preauth_hash);
+    default:
+        return std::nullopt;
+    }
 }
 
 // The SMB 3.1.1 preauthentication integrity hash (SHA-512, the only HashAlgorithm defined).
