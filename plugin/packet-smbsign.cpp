@@ -5,6 +5,7 @@
 // connection's FIN/RST (input.hpp), hand them to the core tracker, and on every
 // pass show the per-session result cached under the frame number.
 
+#include "smbsign/findings.hpp"
 #include "smbsign/hints.hpp"
 #include "smbsign/tracker.hpp"
 #include "smbsign/verify/verifier.hpp"
@@ -20,7 +21,10 @@
 #include <epan/tap.h>
 #include <ws_version.h>
 
+#include <algorithm>
 #include <array>
+#include <iterator>
+#include <type_traits>
 #include <new>
 #include <string>
 #include <string_view>
@@ -80,6 +84,29 @@ expert_field ei_signature_invalid = EI_INIT;
 expert_field ei_key_wrong = EI_INIT;
 expert_field ei_all_verified = EI_INIT;
 std::array<expert_field, static_cast<std::size_t>(Anomaly::Count)> ei_anomaly{};
+
+// Each core finding's expert-info entry, in Finding order (sized from the enum: a missing
+// entry stays null and fails the static_assert, an extra one does not compile).
+constexpr std::array<expert_field *, kFindingCount> ei_finding = {
+    &ei_server_not_required,
+    &ei_established_unsigned,
+    &ei_mixed_signing,
+    &ei_signing_active,
+    &ei_predicted_block,
+    &ei_predicted_denied,
+    &ei_predicted_signing_failure,
+    &ei_outcome_mismatch,
+};
+static_assert(ei_finding.back() != nullptr, "one expert-info entry per Finding");
+
+constexpr bool is_prediction(Finding f) {
+    return f == Finding::PredictedBlock || f == Finding::PredictedDenied ||
+           f == Finding::PredictedSigningFailure;
+}
+
+constexpr int to_pi(Severity s) {
+    return s == Severity::Error ? PI_ERROR : s == Severity::Warn ? PI_WARN : PI_NOTE;
+}
 
 dissector_handle_t smbsign_handle;
 int smbsign_tap = -1;
@@ -279,34 +306,23 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
         add.number(hf_outcome_frame, v.outcome_frame);
     add_signature_items(pinfo, add, e, v);
 
-    // Expert info, each on the frame that proves it.
-    const guint32 frame = pinfo->num;
-    if (frame == v.negotiate_frame &&
-        (v.server == Policy::Disabled || v.server == Policy::Enabled))
-        expert_add_info(pinfo, server_item, &ei_server_not_required);
-    if (frame == v.first_unsigned_frame && v.verdict == Verdict::Unsigned) {
-        if (v.counted_signed > 0 && !v.guest && !v.anonymous)
-            expert_add_info(pinfo, verdict_item, &ei_mixed_signing);
-        else if (v.observed == Observed::Established)
-            expert_add_info(pinfo, verdict_item, &ei_established_unsigned);
-    }
-    if (frame == v.first_signed_frame && v.verdict == Verdict::Signed)
-        expert_add_info(pinfo, verdict_item, &ei_signing_active);
-    if (frame == v.prediction_frame) {
-        if (v.predicted == Predicted::BlockedAfterNegotiate)
-            expert_add_info(pinfo, predicted_item, &ei_predicted_block);
-        else if (v.predicted == Predicted::DeniedAtTreeConnect)
-            expert_add_info(pinfo, predicted_item, &ei_predicted_denied);
-        else if (v.predicted == Predicted::SigningFailure)
-            expert_add_info(pinfo, predicted_item, &ei_predicted_signing_failure);
-    }
-    if (frame == v.outcome_frame && v.consistent == false)
-        expert_add_info_format(pinfo, observed_item, &ei_outcome_mismatch,
+    // Expert info, each on the frame that proves it (the core decides which, findings.hpp).
+    for (const Finding f : session_findings(v, pinfo->num)) {
+        proto_item *item = f == Finding::ServerNotRequired ? server_item
+                           : f == Finding::OutcomeMismatch ? observed_item
+                           : is_prediction(f)              ? predicted_item
+                                                           : verdict_item;
+        if (f != Finding::OutcomeMismatch) {
+            expert_add_info(pinfo, item, ei_finding[static_cast<std::size_t>(f)]);
+            continue;
+        }
+        expert_add_info_format(pinfo, item, &ei_outcome_mismatch,
                                "Observed outcome %s (verdict %s) differs from the predicted %s: "
                                "possible downgrade, tampering, or a peer that does not behave "
                                "like Windows",
                                to_string(v.observed).data(), to_string(v.verdict).data(),
                                to_string(v.predicted).data());
+    }
     add_anomaly_experts(pinfo, ti, e.anomalies);
 
     if (have_tap_listener(smbsign_tap)) {
@@ -458,38 +474,37 @@ void register_protocol() {
     };
     static gint *ett[] = {&ett_smbsign};
 
-    constexpr std::size_t kFixed = 11; // the entries before the anomalies
-    static ei_register_info ei[static_cast<std::size_t>(Anomaly::Count) + kFixed] = {
+    static const ei_register_info fixed[] = {
         {&ei_server_not_required,
-         {"smbsign.server_not_required", PI_SECURITY, PI_WARN,
+         {"smbsign.server_not_required", PI_SECURITY, to_pi(severity(Finding::ServerNotRequired)),
           "Server does not require SMB signing: sessions can be relayed (NTLM relay risk)",
           EXPFILL}},
         {&ei_established_unsigned,
-         {"smbsign.established_unsigned", PI_SECURITY, PI_WARN,
+         {"smbsign.established_unsigned", PI_SECURITY, to_pi(severity(Finding::EstablishedUnsigned)),
           "Session established unsigned: messages can be tampered with", EXPFILL}},
         {&ei_mixed_signing,
-         {"smbsign.mixed_signing", PI_SECURITY, PI_WARN,
+         {"smbsign.mixed_signing", PI_SECURITY, to_pi(severity(Finding::MixedSigning)),
           "Session mixes signed and unsigned messages", EXPFILL}},
         {&ei_predicted_block,
-         {"smbsign.predicted.blocked", PI_SECURITY, PI_ERROR,
+         {"smbsign.predicted.blocked", PI_SECURITY, to_pi(severity(Finding::PredictedBlock)),
           "Predicted: client closes after NEGOTIATE (client requires signing, server has it "
           "disabled; system error 1240)",
           EXPFILL}},
         {&ei_predicted_denied,
-         {"smbsign.predicted.denied", PI_SECURITY, PI_ERROR,
+         {"smbsign.predicted.denied", PI_SECURITY, to_pi(severity(Finding::PredictedDenied)),
           "Predicted: STATUS_ACCESS_DENIED at TREE_CONNECT (server requires signing, client has "
           "it disabled)",
           EXPFILL}},
         {&ei_predicted_signing_failure,
-         {"smbsign.predicted.signing_failure", PI_SECURITY, PI_ERROR,
+         {"smbsign.predicted.signing_failure", PI_SECURITY, to_pi(severity(Finding::PredictedSigningFailure)),
           "Predicted: signing failure (client requires signing, the server or this "
           "guest/anonymous session cannot sign)",
           EXPFILL}},
         {&ei_outcome_mismatch,
-         {"smbsign.outcome_mismatch", PI_SECURITY, PI_WARN,
+         {"smbsign.outcome_mismatch", PI_SECURITY, to_pi(severity(Finding::OutcomeMismatch)),
           "Observed outcome differs from the prediction", EXPFILL}},
         {&ei_signing_active,
-         {"smbsign.signing_active", PI_SECURITY, PI_NOTE, "SMB signing active in this session",
+         {"smbsign.signing_active", PI_SECURITY, to_pi(severity(Finding::SigningActive)), "SMB signing active in this session",
           EXPFILL}},
         {&ei_signature_invalid,
          {"smbsign.signature.invalid", PI_SECURITY, PI_ERROR, "Invalid SMB signature", EXPFILL}},
@@ -502,28 +517,28 @@ void register_protocol() {
          {"smbsign.integrity.verified", PI_SECURITY, PI_NOTE,
           "Every signature of this session verified", EXPFILL}},
     };
+    constexpr std::size_t kFixed = std::extent_v<decltype(fixed)>; // before the anomalies
+    static std::array<ei_register_info, kFixed + static_cast<std::size_t>(Anomaly::Count)> ei;
+    std::copy(std::begin(fixed), std::end(fixed), ei.begin());
     static std::array<std::string, static_cast<std::size_t>(Anomaly::Count)> anomaly_names;
     for (unsigned a = 0; a < static_cast<unsigned>(Anomaly::Count); ++a) {
         const auto an = static_cast<Anomaly>(a);
-        const bool malformed = an == Anomaly::TruncatedHeader || an == Anomaly::MalformedHeader ||
-                               an == Anomaly::TruncatedBody || an == Anomaly::MalformedBody;
-        const bool limit = an == Anomaly::ConnectionLimit || an == Anomaly::SessionLimit ||
-                           an == Anomaly::PendingLimit;
+        const bool malformed = is_malformed(an);
         anomaly_names[a] = std::string(malformed ? "smbsign.malformed." : "smbsign.anomaly.") +
                            std::string(short_name(an));
         ei_register_info entry = {&ei_anomaly[a], {"", PI_SECURITY, PI_WARN, "", EXPFILL}};
         entry.eiinfo.name = anomaly_names[a].c_str();
         entry.eiinfo.group = malformed ? PI_MALFORMED : PI_SECURITY;
-        entry.eiinfo.severity = malformed ? PI_ERROR : (limit ? PI_NOTE : PI_WARN);
+        entry.eiinfo.severity = to_pi(severity(an));
         entry.eiinfo.summary = describe(an).data();
-        ei[kFixed + a] = entry;
+        ei.at(kFixed + a) = entry;
     }
 
     proto_smbsign = proto_register_protocol("SMB Signing Analysis", "SMBSIGN", "smbsign");
     proto_register_field_array(proto_smbsign, hf, G_N_ELEMENTS(hf));
     proto_register_subtree_array(ett, G_N_ELEMENTS(ett));
     expert_module_t *expert = expert_register_protocol(proto_smbsign);
-    expert_register_field_array(expert, ei, G_N_ELEMENTS(ei));
+    expert_register_field_array(expert, ei.data(), static_cast<int>(ei.size()));
     secrets::register_prefs(proto_smbsign);
     whatif::register_fields(proto_smbsign);
     register_init_routine(init_routine);

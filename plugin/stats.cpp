@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <string>
 
@@ -167,13 +168,18 @@ compat::tap_init_result input_init(const char *, void *) {
 
 const char *const kTreeRoot = "SMB signing sessions";
 
+// The number of values of an enum, from its last enumerator (the core's enums have no
+// Count sentinel); every group's categories must fit kMaxCategories.
+template <auto Last> constexpr std::size_t kValues = static_cast<std::size_t>(Last) + 1;
+constexpr std::size_t kMaxCategories = 8;
+
 // One counter per category of each group, kept up to date as sessions change state,
 // so that every session counts once, in its latest state, at O(1) cost per frame.
 struct Group {
     const char *name;
     std::size_t size;
     std::uint8_t (*of)(const SessionView &);
-    std::array<gint, 8> counts{};
+    std::array<gint, kMaxCategories> counts{};
     std::string_view (*label)(std::size_t);
 };
 
@@ -185,26 +191,36 @@ std::uint8_t consistency(const SessionView &v) {
     return v.consistent ? (*v.consistent ? 0 : 1) : 2;
 }
 
-std::string_view consistency_label(std::size_t i) {
-    static constexpr std::string_view kLabels[] = {"yes", "no", "not judged"};
-    return kLabels[i];
-}
+constexpr std::string_view kConsistencyLabels[] = {"yes", "no", "not judged"};
+
+std::string_view consistency_label(std::size_t i) { return kConsistencyLabels[i]; }
+
+constexpr std::size_t kVerdicts = kValues<Verdict::NotEstablished>;
+constexpr std::size_t kPolicies = kValues<Policy::Required>;
+constexpr std::size_t kPredicted = kValues<Predicted::SigningFailure>;
+constexpr std::size_t kObserved = kValues<Observed::SigningFailure>;
+constexpr std::size_t kConsistency = std::size(kConsistencyLabels);
+constexpr std::size_t kIntegrity = kValues<verify::Integrity::Invalid>;
+static_assert(kVerdicts <= kMaxCategories && kPolicies <= kMaxCategories &&
+                  kPredicted <= kMaxCategories && kObserved <= kMaxCategories &&
+                  kConsistency <= kMaxCategories && kIntegrity <= kMaxCategories,
+              "a stats-tree group has more categories than counters");
 
 std::array<Group, 7> groups = {{
-    {"Verdict", 5, [](const SessionView &v) { return static_cast<std::uint8_t>(v.verdict); }, {},
+    {"Verdict", kVerdicts, [](const SessionView &v) { return static_cast<std::uint8_t>(v.verdict); }, {},
      label_of<Verdict>},
-    {"Server policy", 4, [](const SessionView &v) { return static_cast<std::uint8_t>(v.server); },
+    {"Server policy", kPolicies, [](const SessionView &v) { return static_cast<std::uint8_t>(v.server); },
      {}, label_of<Policy>},
-    {"Client policy", 4, [](const SessionView &v) { return static_cast<std::uint8_t>(v.client); },
+    {"Client policy", kPolicies, [](const SessionView &v) { return static_cast<std::uint8_t>(v.client); },
      {}, label_of<Policy>},
-    {"Predicted outcome", 6,
+    {"Predicted outcome", kPredicted,
      [](const SessionView &v) { return static_cast<std::uint8_t>(v.predicted); }, {},
      label_of<Predicted>},
-    {"Observed outcome", 6,
+    {"Observed outcome", kObserved,
      [](const SessionView &v) { return static_cast<std::uint8_t>(v.observed); }, {},
      label_of<Observed>},
-    {"Consistent with prediction", 3, consistency, {}, consistency_label},
-    {"Integrity", 4, [](const SessionView &v) { return static_cast<std::uint8_t>(v.integrity); },
+    {"Consistent with prediction", kConsistency, consistency, {}, consistency_label},
+    {"Integrity", kIntegrity, [](const SessionView &v) { return static_cast<std::uint8_t>(v.integrity); },
      {}, label_of<verify::Integrity>},
 }};
 
