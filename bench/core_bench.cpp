@@ -20,7 +20,8 @@ std::vector<std::uint8_t> smb2_message(std::uint16_t command, bool response, boo
     std::memcpy(m.data(), smb2::kProtocolId.data(), 4);
     m[4] = smb2::kHeaderSize;
     m[12] = static_cast<std::uint8_t>(command);
-    std::uint32_t flags = (response ? smb2::kFlagServerToRedir : 0) | (is_signed ? smb2::kFlagSigned : 0);
+    std::uint32_t flags =
+        (response ? smb2::kFlagServerToRedir : 0) | (is_signed ? smb2::kFlagSigned : 0);
     std::memcpy(m.data() + 16, &flags, 4);
     std::memcpy(m.data() + 40, &session, 8);
     if (is_signed)
@@ -68,7 +69,8 @@ BENCHMARK(BM_Smb1Header);
 void BM_TrackerMessages(benchmark::State &state) {
     std::vector<std::vector<std::uint8_t>> msgs;
     for (int i = 0; i < 64; ++i)
-        msgs.push_back(smb2_message(8, i % 2 == 1, true, 0x1000 + static_cast<std::uint64_t>(i / 8)));
+        msgs.push_back(
+            smb2_message(8, i % 2 == 1, true, 0x1000 + static_cast<std::uint64_t>(i / 8)));
     Tracker t;
     std::uint32_t frame = 1;
     for (auto _ : state) {

@@ -32,7 +32,7 @@ std::vector<std::uint8_t> smb2_signed(smb2::SigningAlgorithm alg, std::size_t si
 int gcry_of(smb2::SigningAlgorithm a) {
     return a == smb2::SigningAlgorithm::HmacSha256 ? GCRY_MAC_HMAC_SHA256
            : a == smb2::SigningAlgorithm::AesCmac  ? GCRY_MAC_CMAC_AES
-                                                 : GCRY_MAC_GMAC_AES;
+                                                   : GCRY_MAC_GMAC_AES;
 }
 
 template <smb2::SigningAlgorithm A> void BM_VerifySmb2(benchmark::State &state) {

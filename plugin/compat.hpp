@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-#define SMBSIGN_WS_AT_LEAST(major, minor)                                                         \
+#define SMBSIGN_WS_AT_LEAST(major, minor)                                                          \
     (WIRESHARK_VERSION_MAJOR > (major) ||                                                          \
      (WIRESHARK_VERSION_MAJOR == (major) && WIRESHARK_VERSION_MINOR >= (minor)))
 
@@ -34,7 +34,9 @@ using heur_result = gboolean;
 // the version can say so (4.6+), and is a no-op before.
 #if SMBSIGN_WS_AT_LEAST(4, 6)
 using tap_init_result = bool;
-inline bool tap_init_ok(bool ok) { return ok; }
+inline bool tap_init_ok(bool ok) {
+    return ok;
+}
 #else
 using tap_init_result = void;
 inline void tap_init_ok(bool) {}

@@ -60,11 +60,12 @@ const tcp_analysis *tcp_of(packet_info *pinfo) {
     if (slot.conv != nullptr && slot.port_lo == lo && slot.port_hi == hi &&
         slot.conv->last_frame == pinfo->num)
         return slot.tcp;
-    conversation_t *conv = find_conversation(pinfo->num, &pinfo->src, &pinfo->dst,
-                                             CONVERSATION_TCP, pinfo->srcport, pinfo->destport, 0);
+    conversation_t *conv = find_conversation(pinfo->num, &pinfo->src, &pinfo->dst, CONVERSATION_TCP,
+                                             pinfo->srcport, pinfo->destport, 0);
     if (conv == nullptr || proto_tcp == -1)
         return nullptr;
-    const auto *tcp = static_cast<const tcp_analysis *>(conversation_get_proto_data(conv, proto_tcp));
+    const auto *tcp =
+        static_cast<const tcp_analysis *>(conversation_get_proto_data(conv, proto_tcp));
     slot = {conv, tcp, lo, hi};
     return tcp;
 }
@@ -97,8 +98,7 @@ Hook hooks[] = {{"smb_netbios", nullptr}, {"smb2_netbios", nullptr}};
 
 // No C++ object lives in this frame: Wireshark's exceptions (longjmp) may cross it.
 template <std::size_t I>
-compat::heur_result pass_through(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                                 void *data) {
+compat::heur_result pass_through(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
     const bool was_noted = note(tvb, pinfo);
     const compat::heur_result accepted = hooks[I].original(tvb, pinfo, tree, data);
     if (!accepted && was_noted)
@@ -155,8 +155,8 @@ void hook_smb_heuristics(int proto) {
                    "entry \"%s\" of %s is missing. smbsign will show no analysis for %s "
                    "sessions; please report this Wireshark version to the smbsign maintainers.",
                    SMBSIGN_VERSION, epan_get_version(),
-                   smb1_ok ? hooks[1].short_name : hooks[0].short_name,
-                   smb1_ok ? "smb2" : "smb", smb1_ok ? "SMB2/3" : "SMB1");
+                   smb1_ok ? hooks[1].short_name : hooks[0].short_name, smb1_ok ? "smb2" : "smb",
+                   smb1_ok ? "SMB2/3" : "SMB1");
 }
 
 void check_delivery(packet_info *pinfo) {
@@ -182,7 +182,9 @@ void check_delivery(packet_info *pinfo) {
                    SMBSIGN_VERSION, epan_get_version(), pinfo->num);
 }
 
-void record_delivery(bool on) { delivery.recording = on; }
+void record_delivery(bool on) {
+    delivery.recording = on;
+}
 
 std::string delivery_report() {
     std::string out = "# smbsign input: frame<TAB>SMB messages received\n";

@@ -5,15 +5,15 @@
 // connection's FIN/RST (input.hpp), hand them to the core tracker, and on every
 // pass show the per-session result cached under the frame number.
 
-#include "smbsign/findings.hpp"
-#include "smbsign/hints.hpp"
-#include "smbsign/tracker.hpp"
-#include "smbsign/verify/verifier.hpp"
 #include "plugin/compat.hpp"
 #include "plugin/glue.hpp"
 #include "plugin/input.hpp"
 #include "plugin/secrets.hpp"
 #include "plugin/whatif.hpp"
+#include "smbsign/findings.hpp"
+#include "smbsign/hints.hpp"
+#include "smbsign/tracker.hpp"
+#include "smbsign/verify/verifier.hpp"
 
 #include <epan/expert.h>
 #include <epan/packet.h>
@@ -24,10 +24,10 @@
 #include <algorithm>
 #include <array>
 #include <iterator>
-#include <type_traits>
 #include <new>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace {
 
@@ -112,7 +112,7 @@ dissector_handle_t smbsign_handle;
 int smbsign_tap = -1;
 int expert_tap = -1;
 
-Tracker *tracker = nullptr; // created in init, freed in cleanup
+Tracker *tracker = nullptr;           // created in init, freed in cleanup
 verify::Verifier *verifier = nullptr; // only when secrets are given
 
 // Adds the generated items of one session's subtree. Enumerated fields are strings holding
@@ -236,24 +236,22 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
     // The summary line is only formatted for a tree someone will look at (a filter or a
     // tap does not read it, and formatting it costs more than the fields themselves).
     const bool visible = tree != nullptr && PTREE_DATA(tree)->visible;
-    proto_item *ti =
-        visible
-            ? proto_tree_add_protocol_format(
-                  tree, proto_smbsign, tvb, 0, 0,
-                  "SMB Signing Analysis: session %u, %s, predicted %s, %s", v.number,
-                  to_string(v.verdict).data(), to_string(v.predicted).data(),
-                  to_string(v.observed).data())
-            : proto_tree_add_item(tree, proto_smbsign, tvb, 0, 0, ENC_NA);
+    proto_item *ti = visible ? proto_tree_add_protocol_format(
+                                   tree, proto_smbsign, tvb, 0, 0,
+                                   "SMB Signing Analysis: session %u, %s, predicted %s, %s",
+                                   v.number, to_string(v.verdict).data(),
+                                   to_string(v.predicted).data(), to_string(v.observed).data())
+                             : proto_tree_add_item(tree, proto_smbsign, tvb, 0, 0, ENC_NA);
     proto_item_set_generated(ti);
     const Items add{proto_item_add_subtree(ti, ett_smbsign), tvb, ti, visible};
 
     add.number(hf_session, v.number);
     if (v.id_known && add.want(hf_session_id))
-        Items::generated(
-            v.family == Family::Smb1 // a 16-bit UID: shown as SMB1 tools show it
-                ? proto_tree_add_uint64_format_value(add.tree, hf_session_id, tvb, 0, 0, v.id,
-                                                     "0x%04x (UID)", static_cast<unsigned>(v.id))
-                : proto_tree_add_uint64(add.tree, hf_session_id, tvb, 0, 0, v.id));
+        Items::generated(v.family == Family::Smb1 // a 16-bit UID: shown as SMB1 tools show it
+                             ? proto_tree_add_uint64_format_value(add.tree, hf_session_id, tvb, 0,
+                                                                  0, v.id, "0x%04x (UID)",
+                                                                  static_cast<unsigned>(v.id))
+                             : proto_tree_add_uint64(add.tree, hf_session_id, tvb, 0, 0, v.id));
     add.word(hf_dialect, to_string(v.dialect));
     proto_item *server_item = add.word(hf_server_policy, to_string(v.server));
     auto add_hint = [&](Policy p, auto hint_of, int hf_gpo, int hf_registry) {
@@ -368,15 +366,14 @@ void register_protocol() {
          {"Session id", "smbsign.session_id", FT_UINT64, BASE_HEX, nullptr, 0,
           "SMB1 UID or SMB2 SessionId", HFILL}},
         {&hf_dialect,
-         {"Dialect", "smbsign.dialect", FT_STRING, BASE_NONE, nullptr, 0,
-          "Negotiated SMB dialect", HFILL}},
+         {"Dialect", "smbsign.dialect", FT_STRING, BASE_NONE, nullptr, 0, "Negotiated SMB dialect",
+          HFILL}},
         {&hf_server_policy,
          {"Server signing policy", "smbsign.server.policy", FT_STRING, BASE_NONE, nullptr, 0,
           "From the NEGOTIATE response SecurityMode", HFILL}},
         {&hf_client_policy,
          {"Client signing policy", "smbsign.client.policy", FT_STRING, BASE_NONE, nullptr, 0,
-          "SMB1: SESSION_SETUP_ANDX request Flags2; SMB2: NEGOTIATE request SecurityMode",
-          HFILL}},
+          "SMB1: SESSION_SETUP_ANDX request Flags2; SMB2: NEGOTIATE request SecurityMode", HFILL}},
         {&hf_server_hint,
          {"Server Group Policy", "smbsign.server.hint", FT_STRING, BASE_NONE, nullptr, 0,
           "Group Policy setting that produces the server's policy (KB887429)", HFILL}},
@@ -428,16 +425,17 @@ void register_protocol() {
           "KB887429 / MS-SMB 3.2.4.2.4 for SMB1; the SMB2/3 'required on either side' rule",
           HFILL}},
         {&hf_client_error,
-         {"Windows client error", "smbsign.outcome.client_error", FT_STRING, BASE_NONE, nullptr,
-          0, "What a Windows client reports for the predicted failure", HFILL}},
+         {"Windows client error", "smbsign.outcome.client_error", FT_STRING, BASE_NONE, nullptr, 0,
+          "What a Windows client reports for the predicted failure", HFILL}},
         {&hf_observed,
-         {"Observed outcome", "smbsign.outcome.observed", FT_STRING, BASE_NONE, nullptr, 0, nullptr, HFILL}},
+         {"Observed outcome", "smbsign.outcome.observed", FT_STRING, BASE_NONE, nullptr, 0, nullptr,
+          HFILL}},
         {&hf_consistent,
          {"Consistent with prediction", "smbsign.outcome.consistent", FT_BOOLEAN, BASE_NONE,
           nullptr, 0, "Absent when it cannot be judged", HFILL}},
         {&hf_negotiate_frame,
-         {"NEGOTIATE response in frame", "smbsign.negotiate_frame", FT_FRAMENUM, BASE_NONE,
-          nullptr, 0, nullptr, HFILL}},
+         {"NEGOTIATE response in frame", "smbsign.negotiate_frame", FT_FRAMENUM, BASE_NONE, nullptr,
+          0, nullptr, HFILL}},
         {&hf_setup_frame,
          {"Final SESSION_SETUP response in frame", "smbsign.setup_frame", FT_FRAMENUM, BASE_NONE,
           nullptr, 0, nullptr, HFILL}},
@@ -451,14 +449,14 @@ void register_protocol() {
          {"Expected signature", "smbsign.signature.expected", FT_BYTES, BASE_NONE, nullptr, 0,
           "The signature the session's key gives for this message", HFILL}},
         {&hf_signature_reason,
-         {"Why unverifiable", "smbsign.signature.reason", FT_STRING, BASE_NONE, nullptr, 0,
-          nullptr, HFILL}},
+         {"Why unverifiable", "smbsign.signature.reason", FT_STRING, BASE_NONE, nullptr, 0, nullptr,
+          HFILL}},
         {&hf_integrity,
          {"Integrity", "smbsign.integrity", FT_STRING, BASE_NONE, nullptr, 0,
           "verified, invalid, unverified or not-signed", HFILL}},
         {&hf_signatures_valid,
-         {"Valid signatures", "smbsign.signatures.valid", FT_UINT32, BASE_DEC, nullptr, 0,
-          nullptr, HFILL}},
+         {"Valid signatures", "smbsign.signatures.valid", FT_UINT32, BASE_DEC, nullptr, 0, nullptr,
+          HFILL}},
         {&hf_signatures_invalid,
          {"Invalid signatures", "smbsign.signatures.invalid", FT_UINT32, BASE_DEC, nullptr, 0,
           nullptr, HFILL}},
@@ -480,7 +478,8 @@ void register_protocol() {
           "Server does not require SMB signing: sessions can be relayed (NTLM relay risk)",
           EXPFILL}},
         {&ei_established_unsigned,
-         {"smbsign.established_unsigned", PI_SECURITY, to_pi(severity(Finding::EstablishedUnsigned)),
+         {"smbsign.established_unsigned", PI_SECURITY,
+          to_pi(severity(Finding::EstablishedUnsigned)),
           "Session established unsigned: messages can be tampered with", EXPFILL}},
         {&ei_mixed_signing,
          {"smbsign.mixed_signing", PI_SECURITY, to_pi(severity(Finding::MixedSigning)),
@@ -496,7 +495,8 @@ void register_protocol() {
           "it disabled)",
           EXPFILL}},
         {&ei_predicted_signing_failure,
-         {"smbsign.predicted.signing_failure", PI_SECURITY, to_pi(severity(Finding::PredictedSigningFailure)),
+         {"smbsign.predicted.signing_failure", PI_SECURITY,
+          to_pi(severity(Finding::PredictedSigningFailure)),
           "Predicted: signing failure (client requires signing, the server or this "
           "guest/anonymous session cannot sign)",
           EXPFILL}},
@@ -504,8 +504,8 @@ void register_protocol() {
          {"smbsign.outcome_mismatch", PI_SECURITY, to_pi(severity(Finding::OutcomeMismatch)),
           "Observed outcome differs from the prediction", EXPFILL}},
         {&ei_signing_active,
-         {"smbsign.signing_active", PI_SECURITY, to_pi(severity(Finding::SigningActive)), "SMB signing active in this session",
-          EXPFILL}},
+         {"smbsign.signing_active", PI_SECURITY, to_pi(severity(Finding::SigningActive)),
+          "SMB signing active in this session", EXPFILL}},
         {&ei_signature_invalid,
          {"smbsign.signature.invalid", PI_SECURITY, PI_ERROR, "Invalid SMB signature", EXPFILL}},
         {&ei_key_wrong,
@@ -563,7 +563,10 @@ extern "C" WS_DLL_PUBLIC_DEF void plugin_register(void) {
     plug.register_handoff = register_handoff;
     proto_register_plugin(&plug);
     static tap_plugin tap;
-    tap.register_tap_listener = [] { glue::register_stats(); whatif::register_stats(); };
+    tap.register_tap_listener = [] {
+        glue::register_stats();
+        whatif::register_stats();
+    };
     tap_register_plugin(&tap);
 }
 

@@ -3,9 +3,11 @@
 
 #include "plugin/secrets.hpp"
 
+// The public headers first: the internal ones use their types.
 #include <epan/prefs.h>
-#include <epan/prefs-int.h>
 #include <epan/uat.h>
+
+#include <epan/prefs-int.h>
 #include <epan/uat-int.h>
 #include <glib.h>
 
@@ -48,8 +50,9 @@ void credentials_file(Secrets &s) {
         return;
     }
     for (std::size_t line : smbsign::verify::parse_credentials(text, s))
-        std::fprintf(stderr, "smbsign: %s line %zu is neither DOMAIN\\user:password nor "
-                             "DOMAIN\\user:RID:LMHASH:NTHASH:::\n",
+        std::fprintf(stderr,
+                     "smbsign: %s line %zu is neither DOMAIN\\user:password nor "
+                     "DOMAIN\\user:RID:LMHASH:NTHASH:::\n",
                      credentials_path, line);
     std::fill(text.begin(), text.end(), '\0');
 }

@@ -31,7 +31,9 @@ struct SessionTable {
     Format format = Format::Text;
 };
 
-void table_reset(void *data) { static_cast<SessionTable *>(data)->rows.clear(); }
+void table_reset(void *data) {
+    static_cast<SessionTable *>(data)->rows.clear();
+}
 
 tap_packet_status table_packet(void *data, packet_info *, epan_dissect_t *, const void *rec,
                                tap_flags_t) {
@@ -86,12 +88,12 @@ void table_draw(void *data) {
                     "verdict,predicted,observed,consistent,integrity,negotiate_frame,"
                     "setup_frame,outcome_frame\n");
     } else {
-        std::printf("\n================================================================================"
-                    "==================================\nSMB signing sessions\n"
-                    "%-4s %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %-10s %s\n",
-                    "#", "Client", "Server", "Dialect", "Cli.pol", "Srv.pol", "Verdict",
-                    "Predicted", "Observed", "Cons.", "Integrity",
-                    "Frames (negotiate/setup/outcome)");
+        std::printf(
+            "\n================================================================================"
+            "==================================\nSMB signing sessions\n"
+            "%-4s %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %-10s %s\n",
+            "#", "Client", "Server", "Dialect", "Cli.pol", "Srv.pol", "Verdict", "Predicted",
+            "Observed", "Cons.", "Integrity", "Frames (negotiate/setup/outcome)");
     }
     for (const auto &[number, r] : t->rows) {
         const SessionView &v = r.view;
@@ -116,11 +118,14 @@ void table_draw(void *data) {
                     v.outcome_frame);
     }
     if (!csv)
-        std::printf("=================================================================================="
-                    "================================\n");
+        std::printf(
+            "=================================================================================="
+            "================================\n");
 }
 
-void table_finish(void *data) { delete static_cast<SessionTable *>(data); }
+void table_finish(void *data) {
+    delete static_cast<SessionTable *>(data);
+}
 
 compat::tap_init_result table_init(const char *opt_arg, void *) {
     auto *t = new SessionTable();
@@ -142,10 +147,13 @@ compat::tap_init_result table_init(const char *opt_arg, void *) {
 
 // `-z smbsign,input`: which frames brought how many SMB messages to smbsign (see
 // input::delivery_report), for the test that proves every SMB message arrives.
-void input_draw(void *) { std::fputs(input::delivery_report().c_str(), stdout); }
-void input_finish(void *) { input::record_delivery(false); }
-tap_packet_status input_packet(void *, packet_info *, epan_dissect_t *, const void *,
-                               tap_flags_t) {
+void input_draw(void *) {
+    std::fputs(input::delivery_report().c_str(), stdout);
+}
+void input_finish(void *) {
+    input::record_delivery(false);
+}
+tap_packet_status input_packet(void *, packet_info *, epan_dissect_t *, const void *, tap_flags_t) {
     return TAP_PACKET_DONT_REDRAW;
 }
 
@@ -153,8 +161,9 @@ int input_listener_tag; // a listener is known by its data pointer
 
 compat::tap_init_result input_init(const char *, void *) {
     input::record_delivery(true);
-    GString *err = register_tap_listener("smbsign", &input_listener_tag, nullptr, TL_REQUIRES_NOTHING,
-                                         nullptr, input_packet, input_draw, input_finish);
+    GString *err =
+        register_tap_listener("smbsign", &input_listener_tag, nullptr, TL_REQUIRES_NOTHING, nullptr,
+                              input_packet, input_draw, input_finish);
     if (err != nullptr) {
         std::fprintf(stderr, "smbsign: %s\n", err->str);
         g_string_free(err, TRUE);
@@ -193,7 +202,9 @@ std::uint8_t consistency(const SessionView &v) {
 
 constexpr std::string_view kConsistencyLabels[] = {"yes", "no", "not judged"};
 
-std::string_view consistency_label(std::size_t i) { return kConsistencyLabels[i]; }
+std::string_view consistency_label(std::size_t i) {
+    return kConsistencyLabels[i];
+}
 
 constexpr std::size_t kVerdicts = kValues<Verdict::NotEstablished>;
 constexpr std::size_t kPolicies = kValues<Policy::Required>;
@@ -207,21 +218,37 @@ static_assert(kVerdicts <= kMaxCategories && kPolicies <= kMaxCategories &&
               "a stats-tree group has more categories than counters");
 
 std::array<Group, 7> groups = {{
-    {"Verdict", kVerdicts, [](const SessionView &v) { return static_cast<std::uint8_t>(v.verdict); }, {},
+    {"Verdict",
+     kVerdicts,
+     [](const SessionView &v) { return static_cast<std::uint8_t>(v.verdict); },
+     {},
      label_of<Verdict>},
-    {"Server policy", kPolicies, [](const SessionView &v) { return static_cast<std::uint8_t>(v.server); },
-     {}, label_of<Policy>},
-    {"Client policy", kPolicies, [](const SessionView &v) { return static_cast<std::uint8_t>(v.client); },
-     {}, label_of<Policy>},
-    {"Predicted outcome", kPredicted,
-     [](const SessionView &v) { return static_cast<std::uint8_t>(v.predicted); }, {},
+    {"Server policy",
+     kPolicies,
+     [](const SessionView &v) { return static_cast<std::uint8_t>(v.server); },
+     {},
+     label_of<Policy>},
+    {"Client policy",
+     kPolicies,
+     [](const SessionView &v) { return static_cast<std::uint8_t>(v.client); },
+     {},
+     label_of<Policy>},
+    {"Predicted outcome",
+     kPredicted,
+     [](const SessionView &v) { return static_cast<std::uint8_t>(v.predicted); },
+     {},
      label_of<Predicted>},
-    {"Observed outcome", kObserved,
-     [](const SessionView &v) { return static_cast<std::uint8_t>(v.observed); }, {},
+    {"Observed outcome",
+     kObserved,
+     [](const SessionView &v) { return static_cast<std::uint8_t>(v.observed); },
+     {},
      label_of<Observed>},
     {"Consistent with prediction", kConsistency, consistency, {}, consistency_label},
-    {"Integrity", kIntegrity, [](const SessionView &v) { return static_cast<std::uint8_t>(v.integrity); },
-     {}, label_of<verify::Integrity>},
+    {"Integrity",
+     kIntegrity,
+     [](const SessionView &v) { return static_cast<std::uint8_t>(v.integrity); },
+     {},
+     label_of<verify::Integrity>},
 }};
 
 std::map<std::uint32_t, SessionView> tree_sessions;
@@ -260,16 +287,26 @@ tap_packet_status tree_packet(stats_tree *st, packet_info *, epan_dissect_t *, c
     return TAP_PACKET_REDRAW;
 }
 
-void tree_cleanup(stats_tree *) { tree_sessions.clear(); }
+void tree_cleanup(stats_tree *) {
+    tree_sessions.clear();
+}
 
 } // namespace
 
 void register_stats() {
-    static stat_tap_ui sessions_ui = {REGISTER_STAT_GROUP_GENERIC, "SMB signing sessions",
-                                      "smbsign,sessions", table_init, 0, nullptr};
+    static stat_tap_ui sessions_ui = {REGISTER_STAT_GROUP_GENERIC,
+                                      "SMB signing sessions",
+                                      "smbsign,sessions",
+                                      table_init,
+                                      0,
+                                      nullptr};
     register_stat_tap_ui(&sessions_ui, nullptr);
-    static stat_tap_ui input_ui = {REGISTER_STAT_GROUP_GENERIC, "smbsign input check",
-                                   "smbsign,input", input_init, 0, nullptr};
+    static stat_tap_ui input_ui = {REGISTER_STAT_GROUP_GENERIC,
+                                   "smbsign input check",
+                                   "smbsign,input",
+                                   input_init,
+                                   0,
+                                   nullptr};
     register_stat_tap_ui(&input_ui, nullptr);
     stats_tree_register_plugin("smbsign", "smbsign", "SMB Signing/Sessions", 0, tree_packet,
                                tree_init, tree_cleanup);

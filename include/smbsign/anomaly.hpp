@@ -8,11 +8,11 @@
 namespace smbsign {
 
 enum class Anomaly : std::uint8_t {
-    TruncatedHeader,           // an SMB header cut short: its message is ignored
-    MalformedHeader,           // bytes that cannot be an SMB header
-    TruncatedBody,             // a message the analysis needs is cut short
-    MalformedBody,             // a message the analysis needs cannot be valid
-    InvalidSecurityMode,       // signing "required" without "enabled", or an SMB2 server without ENABLED
+    TruncatedHeader,     // an SMB header cut short: its message is ignored
+    MalformedHeader,     // bytes that cannot be an SMB header
+    TruncatedBody,       // a message the analysis needs is cut short
+    MalformedBody,       // a message the analysis needs cannot be valid
+    InvalidSecurityMode, // signing "required" without "enabled", or an SMB2 server without ENABLED
     ContradictoryServerPolicy, // two NEGOTIATE responses with different policies on one connection
     ConnectionLimit,           // too many connections tracked: this one is not analysed
     SessionLimit,              // too many sessions: this one is not analysed
@@ -28,7 +28,9 @@ constexpr AnomalySet bit(Anomaly a) noexcept {
     return static_cast<AnomalySet>(1u << static_cast<unsigned>(a));
 }
 
-constexpr bool has(AnomalySet set, Anomaly a) noexcept { return (set & bit(a)) != 0; }
+constexpr bool has(AnomalySet set, Anomaly a) noexcept {
+    return (set & bit(a)) != 0;
+}
 
 // The last part of the expert-info name.
 constexpr std::string_view short_name(Anomaly a) noexcept {

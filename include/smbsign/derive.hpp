@@ -99,13 +99,12 @@ inline CloseOutcome close_outcome(std::uint32_t index, const SessionFacts &s,
     const bool required =
         client == Policy::Required || c.negotiate.server_policy == Policy::Required;
     // A guest/anonymous grant to a client that requires signing.
-    if ((logon.guest || logon.anonymous) && client == Policy::Required &&
-        !logon.tree_connect_answered)
-        o.signing_failure = true;
+    const bool keyless_refused = (logon.guest || logon.anonymous) && client == Policy::Required &&
+                                 !logon.tree_connect_answered;
     // The server hangs up on an unanswered, unsigned request.
-    else if (close.by == CloseSide::Server && c.last.session == index && c.last.is_request &&
-             !c.last.is_signed && required)
-        o.signing_failure = true;
+    const bool unsigned_refused = close.by == CloseSide::Server && c.last.session == index &&
+                                  c.last.is_request && !c.last.is_signed && required;
+    o.signing_failure = keyless_refused || unsigned_refused;
     return o;
 }
 

@@ -55,7 +55,8 @@ public:
             const FrameLog *log_;
             std::size_t i_;
         };
-        Entries(const FrameLog *log, std::size_t lo, std::size_t hi) : log_(log), lo_(lo), hi_(hi) {}
+        Entries(const FrameLog *log, std::size_t lo, std::size_t hi)
+            : log_(log), lo_(lo), hi_(hi) {}
         [[nodiscard]] std::size_t size() const { return hi_ - lo_; }
         [[nodiscard]] bool empty() const { return hi_ == lo_; }
         FrameEntry operator[](std::size_t i) const { return log_->entry(lo_ + i); }
@@ -167,7 +168,7 @@ private:
     // doubled vector, on a capture of millions of frames.
     std::deque<Slot> slots_;
     mutable std::size_t hint_ = 0; // where the last of() answer started
-    std::vector<std::pair<std::uint32_t, AnomalySet>> anomalies_; // by slot index
+    std::vector<std::pair<std::uint32_t, AnomalySet>> anomalies_;    // by slot index
     std::vector<std::pair<std::uint32_t, verify::Code>> signatures_; // by slot index
 };
 

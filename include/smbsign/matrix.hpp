@@ -123,8 +123,7 @@ constexpr std::optional<bool> consistent(Predicted p, Observed o, Verdict v) noe
     // A connection that ends after NEGOTIATE although the matrix lets it go on is a
     // probe, a scan or a client that raced two ports (Windows tries 445 and 139 and
     // drops the loser): nothing about signing can be judged from it.
-    if (o == Observed::ClosedAfterNegotiate &&
-        (p == Predicted::Signed || p == Predicted::Unsigned))
+    if (o == Observed::ClosedAfterNegotiate && (p == Predicted::Signed || p == Predicted::Unsigned))
         return std::nullopt;
     if (o == Observed::AuthFailed) {
         if (p == Predicted::BlockedAfterNegotiate)
@@ -154,7 +153,8 @@ constexpr std::optional<bool> consistent(Predicted p, Observed o, Verdict v) noe
 // server that does not require signing is about share permissions, not signing (a
 // scanner refused C$ and ADMIN$ by a Windows XP server with SecurityMode 0x03), so it
 // is not judged against a prediction of success.
-constexpr std::optional<bool> consistent(Predicted p, Observed o, Verdict v, Policy server) noexcept {
+constexpr std::optional<bool> consistent(Predicted p, Observed o, Verdict v,
+                                         Policy server) noexcept {
     if (o == Observed::DeniedAtTreeConnect && server != Policy::Required &&
         server != Policy::Unknown && (p == Predicted::Signed || p == Predicted::Unsigned))
         return std::nullopt;

@@ -38,8 +38,8 @@ struct SessionView {
     std::uint32_t counted_signed = 0;
     std::uint32_t counted_encrypted = 0;
     std::uint32_t negotiate_frame = kNoFrame;
-    std::uint32_t setup_frame = kNoFrame;   // final successful SESSION_SETUP response
-    std::uint32_t outcome_frame = kNoFrame; // the frame that proves the observed outcome
+    std::uint32_t setup_frame = kNoFrame;      // final successful SESSION_SETUP response
+    std::uint32_t outcome_frame = kNoFrame;    // the frame that proves the observed outcome
     std::uint32_t prediction_frame = kNoFrame; // the frame that completed the prediction's facts
     std::uint32_t first_signed_frame = kNoFrame;
     std::uint32_t first_unsigned_frame = kNoFrame;

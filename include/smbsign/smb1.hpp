@@ -188,10 +188,11 @@ inline Chain parse_chain(Bytes msg, const Header &h) noexcept {
     while (c.count < Chain::kMax) {
         Block &b = c.blocks[c.count];
         c.error = parse_block(msg, offset, command, b);
-        if (c.error == ParseError::Truncated && b.words.size() == std::size_t{b.word_count} * 2 &&
-            !b.words.empty())
-            ++c.count; // parameters are all there; only the byte block is cut
-        else if (c.error == ParseError::None)
+        // A block whose parameters are all there counts even if its byte block is cut.
+        const bool words_whole = c.error == ParseError::Truncated &&
+                                 b.words.size() == std::size_t{b.word_count} * 2 &&
+                                 !b.words.empty();
+        if (c.error == ParseError::None || words_whole)
             ++c.count;
         if (c.error != ParseError::None || !is_andx(command) || b.word_count < 2)
             break;

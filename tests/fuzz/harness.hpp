@@ -274,9 +274,8 @@ inline void check_view(const Tracker &t, std::uint32_t index, std::uint32_t fram
     for (const Hint &h : {server_hint(v.server, v.family), client_hint(v.client, v.family)})
         SMBSIGN_FUZZ_CHECK(h.group_policy.size() < kItemLabelLength &&
                            h.registry.size() < kItemLabelLength);
-    SMBSIGN_FUZZ_CHECK(
-        fix_hint(v.predicted, v.observed, v.guest || v.anonymous, v.family).size() <
-        kItemLabelLength);
+    SMBSIGN_FUZZ_CHECK(fix_hint(v.predicted, v.observed, v.guest || v.anonymous, v.family).size() <
+                       kItemLabelLength);
 }
 
 inline void check_tracker(const Tracker &t, std::uint32_t frame) noexcept {

@@ -162,8 +162,8 @@ INSTANTIATE_TEST_SUITE_P(GuestOrAnonymousUnknownPolicy, Matrix,
 // REQUIRED there is also what Windows sends when the server requires signing
 // (smb21-dc-sec03-signed-net-user: NEGOTIATE 0x01, SESSION_SETUP 0x02), so for a
 // guest/anonymous grant it proves the client's requirement only against a server
-// known not to require signing, and its absence proves nothing about the policy. Sessions with a key are unaffected: either side
-// requiring means signed.
+// known not to require signing, and its absence proves nothing about the policy. Sessions with a
+// key are unaffected: either side requiring means signed.
 TEST(MatrixSetupPolicy, GuestOrAnonymousNeedsTheClientsOwnRequirement) {
     MatrixFacts f;
     f.family = Family::Smb2;
@@ -307,7 +307,7 @@ TEST(ConsistentWithServerPolicy, DenialFromServerNotRequiringSigningIsNotJudged)
     EXPECT_EQ(consistent(Predicted::DeniedAtTreeConnect, Observed::DeniedAtTreeConnect,
                          Verdict::Unsigned, Policy::Required),
               true);
-    EXPECT_EQ(consistent(Predicted::Unsigned, Observed::Established, Verdict::Unsigned,
-                         Policy::Disabled),
-              true);
+    EXPECT_EQ(
+        consistent(Predicted::Unsigned, Observed::Established, Verdict::Unsigned, Policy::Disabled),
+        true);
 }

@@ -469,9 +469,8 @@ TEST(Smb2SessionSetupResponse, SessionFlags) {
     smb2::SessionSetupResponse r;
     r.session_flags = 0xFFFF;
     // smb311-client-sec03-requires-signing-samba.pcap frame 14: SessionFlags 0.
-    ASSERT_EQ(
-        smb2::parse_session_setup_response(span(vectors::kSmb2SessionSetupResponseSamba), r),
-        ParseError::None);
+    ASSERT_EQ(smb2::parse_session_setup_response(span(vectors::kSmb2SessionSetupResponseSamba), r),
+              ParseError::None);
     EXPECT_EQ(r.session_flags, 0);
     // The same response as a guest, a null and an encrypting session would send it.
     for (std::uint16_t want :
@@ -486,19 +485,15 @@ TEST(Smb2SessionSetupResponse, SessionFlags) {
 TEST(Smb2SessionSetupResponse, Boundaries) {
     const Buf msg = to_buf(vectors::kSmb2SessionSetupResponseSamba);
     smb2::SessionSetupResponse r;
-    EXPECT_EQ(
-        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 1)), r),
-        ParseError::Truncated);
-    EXPECT_EQ(
-        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 2)), r),
-        ParseError::None);
-    EXPECT_EQ(
-        smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 3)), r),
-        ParseError::None);
+    EXPECT_EQ(smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 1)), r),
+              ParseError::Truncated);
+    EXPECT_EQ(smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 2)), r),
+              ParseError::None);
+    EXPECT_EQ(smb2::parse_session_setup_response(span(first(msg, kSetupRespFlagsOffset + 3)), r),
+              ParseError::None);
     // A SESSION_SETUP request body is not a response body.
-    EXPECT_EQ(
-        smb2::parse_session_setup_response(span(vectors::kSmb2SessionSetupRequestSamba), r),
-        ParseError::Malformed);
+    EXPECT_EQ(smb2::parse_session_setup_response(span(vectors::kSmb2SessionSetupRequestSamba), r),
+              ParseError::Malformed);
 }
 
 // --- IOCTL --------------------------------------------------------------------------------

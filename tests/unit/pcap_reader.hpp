@@ -13,10 +13,10 @@
 namespace pcap_reader {
 
 struct Message {
-    std::uint32_t frame = 0;  // 1-based
-    std::uint32_t conn = 0;   // by address/port pair, in order of appearance
-    std::uint8_t side = 0;    // 0: the lower (address, port)
-    std::size_t offset = 0;   // of the SMB message in the file's bytes
+    std::uint32_t frame = 0; // 1-based
+    std::uint32_t conn = 0;  // by address/port pair, in order of appearance
+    std::uint8_t side = 0;   // 0: the lower (address, port)
+    std::size_t offset = 0;  // of the SMB message in the file's bytes
     std::size_t size = 0;
 };
 
@@ -28,7 +28,9 @@ struct Capture {
 inline std::uint32_t le32(const std::uint8_t *p) {
     return p[0] | p[1] << 8 | p[2] << 16 | static_cast<std::uint32_t>(p[3]) << 24;
 }
-inline std::uint32_t be16(const std::uint8_t *p) { return p[0] << 8 | p[1]; }
+inline std::uint32_t be16(const std::uint8_t *p) {
+    return p[0] << 8 | p[1];
+}
 
 // Empty when the file cannot be read.
 inline Capture read(const std::string &path) {
@@ -55,8 +57,10 @@ inline Capture read(const std::string &path) {
         const std::size_t payload = tcp + (b[tcp + 12] >> 4) * 4u;
         if (ip_end > off || payload + 4 > ip_end || b[payload] != 0)
             continue;
-        const std::uint64_t src = static_cast<std::uint64_t>(le32(&b[ip + 12])) << 16 | be16(&b[tcp]);
-        const std::uint64_t dst = static_cast<std::uint64_t>(le32(&b[ip + 16])) << 16 | be16(&b[tcp + 2]);
+        const std::uint64_t src =
+            static_cast<std::uint64_t>(le32(&b[ip + 12])) << 16 | be16(&b[tcp]);
+        const std::uint64_t dst =
+            static_cast<std::uint64_t>(le32(&b[ip + 16])) << 16 | be16(&b[tcp + 2]);
         const std::uint64_t key = std::min(src, dst) * 1'000'003u ^ std::max(src, dst);
         auto it = std::find(conns.begin(), conns.end(), key);
         if (it == conns.end())

@@ -940,8 +940,7 @@ TEST(TrackerSmb2, AnonymousAuthenticateIsAnonymous) {
 TEST(TrackerSmb2, NullOrGuestGrantWithNothingCountedIsUnsigned) {
     for (const std::uint16_t flags : {smb2::kSessionIsNull, smb2::kSessionIsGuest}) {
         Capture cap;
-        const auto setup =
-            smb2_connect(cap, kConn, {.session_flags = flags, .sign_final = false});
+        const auto setup = smb2_connect(cap, kConn, {.session_flags = flags, .sign_final = false});
         const SessionView v = cap.view_at(setup);
         EXPECT_EQ(v.counted, 0u);
         EXPECT_EQ(v.verdict, Verdict::Unsigned) << "SessionFlags " << flags;
@@ -1693,9 +1692,9 @@ TEST(TrackerSmb1, SecondLegRefusalWithUidZeroFailsTheSessionBeingSetUp) {
     cap.pdu(kConn, kClient, smb1_negotiate_request(kFlags2Base));
     cap.pdu(kConn, kServer, smb1_negotiate_response(kSmb1SecModeEnabled));
     cap.pdu(kConn, kClient, smb1_setup_request(kFlags2Enabled, 0, ntlm_authenticate("bob")));
-    cap.pdu(kConn, kServer,
-            smb1_setup_response(kAssigned, smb1::kStatusMoreProcessingRequired));
-    cap.pdu(kConn, kClient, smb1_setup_request(kFlags2Enabled, kAssigned, ntlm_authenticate("bob")));
+    cap.pdu(kConn, kServer, smb1_setup_response(kAssigned, smb1::kStatusMoreProcessingRequired));
+    cap.pdu(kConn, kClient,
+            smb1_setup_request(kFlags2Enabled, kAssigned, ntlm_authenticate("bob")));
     const auto fail = cap.pdu(kConn, kServer, smb1_setup_response(0, kStatusLogonFailure));
     EXPECT_EQ(cap.tracker.session_count(), 1u);
     const SessionView v = cap.view_at(fail);

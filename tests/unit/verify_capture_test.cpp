@@ -147,7 +147,8 @@ TEST(VerifyCapture, Smb311AlteredPreauthMessageGivesAnotherKey) {
     ASSERT_EQ(key.status, NtlmProof::Proven);
     auto signing_key = smb311_signing_key(key.session_key, h.value());
     ASSERT_TRUE(signing_key);
-    EXPECT_EQ(Smb2Signer(smb2::SigningAlgorithm::AesGmac, *signing_key).verify(frame(sv::kSmb311Signed, 11))
+    EXPECT_EQ(Smb2Signer(smb2::SigningAlgorithm::AesGmac, *signing_key)
+                  .verify(frame(sv::kSmb311Signed, 11))
                   .status,
               MacMatch::Mismatch);
 }
@@ -164,8 +165,7 @@ TEST(VerifyCapture, Smb1EveryMessageIsValidWithItsSequenceNumber) {
     // Extended security: the MAC key is the session key alone.
     ASSERT_EQ(sv::kSmb1Signed.size(), 17u); // final SESSION_SETUP_ANDX response to LOGOFF
     for (const auto &m : sv::kSmb1Signed) {
-        EXPECT_EQ(smb1_verify(key.session_key, m.smb1_sequence, m.bytes).status,
-                  MacMatch::Match)
+        EXPECT_EQ(smb1_verify(key.session_key, m.smb1_sequence, m.bytes).status, MacMatch::Match)
             << "frame " << m.frame;
         // The next sequence number does not verify.
         EXPECT_EQ(smb1_verify(key.session_key, m.smb1_sequence + 1, m.bytes).status,

@@ -43,8 +43,7 @@ Outcome feed(const pcap_reader::Capture &cap, Secrets secrets) {
 }
 
 // Reads a sample, applies `tamper` to its bytes, and feeds it.
-template <typename Tamper>
-Outcome run(const std::string &sample, Secrets secrets, Tamper tamper) {
+template <typename Tamper> Outcome run(const std::string &sample, Secrets secrets, Tamper tamper) {
     auto cap = pcap_reader::read(std::string(SMBSIGN_SAMPLES_DIR) + "/" + sample);
     EXPECT_FALSE(cap.messages.empty()) << sample;
     tamper(cap);
@@ -187,9 +186,9 @@ TEST(VerifyTracker, CredentialsFileLinesForTheUser) {
         hex += d[b >> 4];
         hex += d[b & 15];
     }
-    EXPECT_TRUE(parse_credentials("smbsign:1000:aad3b435b51404eeaad3b435b51404ee:" + hex + ":::",
-                                  hash)
-                    .empty());
+    EXPECT_TRUE(
+        parse_credentials("smbsign:1000:aad3b435b51404eeaad3b435b51404ee:" + hex + ":::", hash)
+            .empty());
     for (auto [secrets, source] : {std::pair{pw, KeySource::Password}, {hash, KeySource::NtHash}}) {
         Outcome r = run("smb311-signed-readwrite.pcap", secrets);
         const SessionView &v = signed_session(r);
@@ -403,7 +402,8 @@ TEST(VerifyTracker, CompoundElementsEachOverTheirOwnBytes) {
 
 TEST(VerifyTracker, CompoundAlteredElementOrPaddingIsInvalid) {
     // A byte in the first element's body; then one in its padding (signed as well).
-    const auto cap = pcap_reader::read(std::string(SMBSIGN_SAMPLES_DIR) + "/smb2-signed-readwrite.pcap");
+    const auto cap =
+        pcap_reader::read(std::string(SMBSIGN_SAMPLES_DIR) + "/smb2-signed-readwrite.pcap");
     std::size_t first_size = 0;
     for (const auto &m : cap.messages)
         if (m.frame == 22)
@@ -449,13 +449,14 @@ namespace {
 // capture, the signatures are unverifiable (set-up not in the capture), never invalid.
 TEST(VerifyTracker, Smb311WithoutTheWholePreauthExchangeIsUnverifiable) {
     for (std::uint32_t dropped : {4u, 6u, 8u}) { // NEGOTIATE request, response; first SESSION_SETUP
-        Outcome r = run("smb311-signed-readwrite.pcap", lab_password(),
-                        [&](pcap_reader::Capture &c) {
-                            std::erase_if(c.messages, [&](const auto &m) { return m.frame == dropped; });
-                        });
+        Outcome r =
+            run("smb311-signed-readwrite.pcap", lab_password(), [&](pcap_reader::Capture &c) {
+                std::erase_if(c.messages, [&](const auto &m) { return m.frame == dropped; });
+            });
         ASSERT_FALSE(r.by_frame.empty()) << "without frame " << dropped;
         for (const auto &[frame, code] : r.by_frame) {
-            EXPECT_EQ(status_of(code), Status::Unverifiable) << "without " << dropped << ", frame " << frame;
+            EXPECT_EQ(status_of(code), Status::Unverifiable)
+                << "without " << dropped << ", frame " << frame;
             // Without the NEGOTIATE response the dialect itself is unknown.
             EXPECT_EQ(reason_of(code), dropped == 6 ? Reason::UnknownDialect : Reason::NoSetup)
                 << "without " << dropped << ", frame " << frame;
@@ -471,12 +472,12 @@ namespace {
 // from the capture shifts the numbers, which must not make the rest of the connection
 // "invalid". The first message after the gap is unverifiable, the others valid again.
 TEST(VerifyTracker, Smb1PairMissingFromTheCaptureResynchronises) {
-    Outcome r = run("smb1-cli-required-srv-required.pcap", lab_password(),
-                    [](pcap_reader::Capture &c) {
-                        std::erase_if(c.messages, [](const auto &m) {
-                            return m.frame == 14 || m.frame == 15; // a request and its response
-                        });
-                    });
+    Outcome r =
+        run("smb1-cli-required-srv-required.pcap", lab_password(), [](pcap_reader::Capture &c) {
+            std::erase_if(c.messages, [](const auto &m) {
+                return m.frame == 14 || m.frame == 15; // a request and its response
+            });
+        });
     ASSERT_EQ(r.by_frame.size(), 15u);
     for (const auto &[frame, code] : r.by_frame) {
         if (frame == 16) {
@@ -506,7 +507,7 @@ TEST(VerifyTracker, InterimAndOplockBreakAreNotChecked) {
         };
     };
     Outcome interim = run("smb311-signed-readwrite.pcap", lab_password(), as([](std::uint8_t *h) {
-                              h[16] |= smb2::kFlagAsync;         // Flags: async
+                              h[16] |= smb2::kFlagAsync;                      // Flags: async
                               h[8] = 0x03, h[9] = 0x01, h[10] = 0, h[11] = 0; // STATUS_PENDING
                           }));
     Outcome oplock = run("smb311-signed-readwrite.pcap", lab_password(), as([](std::uint8_t *h) {
