@@ -6,6 +6,8 @@
 #include <epan/packet.h>
 #include <epan/to_str.h>
 
+#include <string_view>
+
 namespace glue {
 
 // What the taps get for each session shown in a frame (trivially destructible:
@@ -31,5 +33,16 @@ inline void fill_tap_record(TapRecord &rec, const smbsign::SessionView &v, const
 }
 
 void register_stats();
+
+// How a -z table prints: text, or the `,csv` / `,json` the option asks for.
+enum class Format { Text, Csv, Json };
+inline Format table_format(const char *opt_arg) {
+    const std::string_view arg = opt_arg != nullptr ? opt_arg : "";
+    if (arg.find(",csv") != std::string_view::npos)
+        return Format::Csv;
+    if (arg.find(",json") != std::string_view::npos)
+        return Format::Json;
+    return Format::Text;
+}
 
 } // namespace glue

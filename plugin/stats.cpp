@@ -24,8 +24,6 @@ namespace {
 
 using namespace smbsign;
 
-enum class Format { Text, Csv, Json };
-
 struct SessionTable {
     std::map<std::uint32_t, TapRecord> rows;
     Format format = Format::Text;
@@ -129,11 +127,7 @@ void table_finish(void *data) {
 
 compat::tap_init_result table_init(const char *opt_arg, void *) {
     auto *t = new SessionTable();
-    const std::string arg(opt_arg);
-    if (arg.find(",csv") != std::string::npos)
-        t->format = Format::Csv;
-    else if (arg.find(",json") != std::string::npos)
-        t->format = Format::Json;
+    t->format = glue::table_format(opt_arg);
     GString *err = register_tap_listener("smbsign", t, nullptr, TL_REQUIRES_NOTHING, table_reset,
                                          table_packet, table_draw, table_finish);
     if (err != nullptr) {

@@ -90,7 +90,7 @@ std::string json_quoted(std::string_view s) {
 
 // --- -z smbsign,whatif ------------------------------------------------------------
 
-enum class Format { Text, Csv, Json };
+using glue::Format;
 
 // The latest state of each session (as in -z smbsign,sessions).
 struct Row {
@@ -308,11 +308,7 @@ void table_finish(void *data) {
 
 compat::tap_init_result table_init(const char *opt_arg, void *) {
     auto *t = new Table();
-    const std::string arg(opt_arg);
-    if (arg.find(",csv") != std::string::npos)
-        t->format = Format::Csv;
-    else if (arg.find(",json") != std::string::npos)
-        t->format = Format::Json;
+    t->format = glue::table_format(opt_arg);
     GString *err = register_tap_listener("smbsign", t, kNameFilter, TL_REQUIRES_PROTO_TREE,
                                          table_reset, table_packet, table_draw, table_finish);
     if (err != nullptr) {
