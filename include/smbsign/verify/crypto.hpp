@@ -201,19 +201,6 @@ inline std::optional<Digest16> hmac_md5(Bytes key, Parts parts) noexcept {
 inline std::optional<std::array<std::uint8_t, 32>> hmac_sha256(Bytes key, Parts parts) noexcept {
     return mac<32>(GCRY_MAC_HMAC_SHA256, key, parts);
 }
-// RFC 4493; the key must be 16 bytes (AES-128).
-inline std::optional<Digest16> aes128_cmac(Bytes key, Parts parts) noexcept {
-    if (key.size() != 16)
-        return std::nullopt;
-    return mac<16>(GCRY_MAC_CMAC_AES, key, parts);
-}
-// GMAC (NIST SP 800-38D: GCM with an empty plaintext, the parts as AAD); 16-byte key,
-// 12-byte nonce.
-inline std::optional<Digest16> aes128_gmac(Bytes key, Bytes nonce, Parts parts) noexcept {
-    if (key.size() != 16 || nonce.size() != 12)
-        return std::nullopt;
-    return mac<16>(GCRY_MAC_GMAC_AES, key, parts, nonce);
-}
 // RC4 of 16 bytes (the NTLM EncryptedRandomSessionKey).
 inline std::optional<Key16> rc4_16(Bytes key, Bytes in) noexcept {
     if (in.size() != 16)
