@@ -3,6 +3,8 @@
 // sessions, and consistent().
 #include "smbsign/matrix.hpp"
 
+#include "policies.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -11,10 +13,10 @@ namespace {
 
 using namespace smbsign;
 
-constexpr Policy D = Policy::Disabled;
-constexpr Policy E = Policy::Enabled;
-constexpr Policy R = Policy::Required;
-constexpr Policy U = Policy::Unknown;
+using testutil::D;
+using testutil::E;
+using testutil::R;
+using testutil::U;
 
 struct Cell {
     Family family;

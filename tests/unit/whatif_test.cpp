@@ -4,6 +4,8 @@
 // equal-policy invariant; reasons and fixes.
 #include "smbsign/whatif.hpp"
 
+#include "policies.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -13,10 +15,10 @@ namespace {
 
 using namespace smbsign;
 
-constexpr Policy D = Policy::Disabled;
-constexpr Policy E = Policy::Enabled;
-constexpr Policy R = Policy::Required;
-constexpr Policy U = Policy::Unknown;
+using testutil::D;
+using testutil::E;
+using testutil::R;
+using testutil::U;
 constexpr Predicted kSigned = Predicted::Signed;
 constexpr Predicted kUnsigned = Predicted::Unsigned;
 constexpr Predicted kBlocked = Predicted::BlockedAfterNegotiate;
