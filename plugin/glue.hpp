@@ -1,11 +1,14 @@
 // The per-session record handed to the taps.
 #pragma once
 
+#include "plugin/compat.hpp"
 #include "smbsign/tracker.hpp"
 
 #include <epan/packet.h>
+#include <epan/tap.h>
 #include <epan/to_str.h>
 
+#include <cstdio>
 #include <string_view>
 
 namespace glue {
@@ -43,6 +46,21 @@ inline Format table_format(const char *opt_arg) {
     if (arg.find(",json") != std::string_view::npos)
         return Format::Json;
     return Format::Text;
+}
+
+// Starts a -z table: its listener on the smbsign tap (filter and flags as
+// register_tap_listener takes them, then the reset, packet, draw and finish callbacks). If
+// Wireshark refuses, says why on stderr and deletes the table.
+template <class Table, class... Callbacks>
+compat::tap_init_result start_table(Table *t, const char *filter, guint flags,
+                                    Callbacks... callbacks) {
+    GString *err = register_tap_listener("smbsign", t, filter, flags, callbacks...);
+    if (err == nullptr)
+        return compat::tap_init_ok(true);
+    std::fprintf(stderr, "smbsign: %s\n", err->str);
+    g_string_free(err, TRUE);
+    delete t;
+    return compat::tap_init_ok(false);
 }
 
 } // namespace glue

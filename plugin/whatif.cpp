@@ -309,15 +309,8 @@ void table_finish(void *data) {
 compat::tap_init_result table_init(const char *opt_arg, void *) {
     auto *t = new Table();
     t->format = glue::table_format(opt_arg);
-    GString *err = register_tap_listener("smbsign", t, kNameFilter, TL_REQUIRES_PROTO_TREE,
-                                         table_reset, table_packet, table_draw, table_finish);
-    if (err != nullptr) {
-        std::fprintf(stderr, "smbsign: %s\n", err->str);
-        g_string_free(err, TRUE);
-        delete t;
-        return compat::tap_init_ok(false);
-    }
-    return compat::tap_init_ok(true);
+    return glue::start_table(t, kNameFilter, TL_REQUIRES_PROTO_TREE, table_reset, table_packet,
+                             table_draw, table_finish);
 }
 
 } // namespace
