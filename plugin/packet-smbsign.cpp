@@ -96,12 +96,20 @@ constexpr std::array<expert_field *, kFindingCount> ei_finding = {
     &ei_predicted_denied,
     &ei_predicted_signing_failure,
     &ei_outcome_mismatch,
+    &ei_signature_invalid, // SignatureAltered and SignatureInvalid: one entry, two texts
+    &ei_signature_invalid,
+    &ei_key_wrong,
+    &ei_all_verified,
 };
 static_assert(ei_finding.back() != nullptr, "one expert-info entry per Finding");
 
 constexpr bool is_prediction(Finding f) {
     return f == Finding::PredictedBlock || f == Finding::PredictedDenied ||
            f == Finding::PredictedSigningFailure;
+}
+
+constexpr bool is_signature(Finding f) {
+    return f == Finding::SignatureAltered || f == Finding::SignatureInvalid;
 }
 
 constexpr int to_pi(Severity s) {
@@ -180,34 +188,34 @@ void analyse_frame(packet_info *pinfo) {
         tracker->on_tcp_close(*conn, input::side_of(pinfo), frame);
 }
 
+// Where the signature findings of a frame attach.
+struct SignatureItems {
+    proto_item *status = nullptr;
+    proto_item *key = nullptr;
+    proto_item *integrity = nullptr;
+};
+
 // The signature check of this frame's message(s) of the session, and the session's
 // integrity. Never a key: only where it came from.
-void add_signature_items(packet_info *pinfo, const Items &add, const FrameEntry &e,
-                         const SessionView &v) {
+SignatureItems add_signature_items(const Items &add, const FrameEntry &e, const SessionView &v) {
     const auto &sig = v.signatures;
+    SignatureItems out;
     const verify::Status status = verify::status_of(e.signature);
     if (status != verify::Status::None) {
-        proto_item *item = add.word(hf_signature_status, verify::to_string(status));
+        out.status = add.word(hf_signature_status, verify::to_string(status));
         if (status == verify::Status::Invalid) {
             const verify::Expected *x =
                 verifier != nullptr ? verifier->expected(e.frame, e.session) : nullptr;
             if (x != nullptr && add.want(hf_signature_expected))
                 Items::generated(proto_tree_add_bytes_with_length(
                     add.tree, hf_signature_expected, add.tvb, 0, 0, x->signature.data(), x->size));
-            if (sig.key_state == verify::KeyState::Proven)
-                expert_add_info_format(pinfo, item, &ei_signature_invalid,
-                                       "Invalid SMB signature: message altered in transit");
-            else
-                expert_add_info_format(pinfo, item, &ei_signature_invalid,
-                                       "Invalid SMB signature: message altered in transit, or "
-                                       "the key is wrong");
         } else if (status == verify::Status::Unverifiable) {
             const auto reason = verify::to_string(verify::reason_of(e.signature));
             if (!reason.empty())
                 add.word(hf_signature_reason, reason);
         }
     }
-    proto_item *integrity = add.word(hf_integrity, verify::to_string(v.integrity));
+    out.integrity = add.word(hf_integrity, verify::to_string(v.integrity));
     if (sig.valid + sig.invalid + sig.unverifiable > 0) {
         add.number(hf_signatures_valid, sig.valid);
         add.number(hf_signatures_invalid, sig.invalid);
@@ -215,13 +223,9 @@ void add_signature_items(packet_info *pinfo, const Items &add, const FrameEntry 
     }
     if (sig.key_source != verify::KeySource::None)
         add.word(hf_key_source, verify::to_string(sig.key_source));
-    if (sig.key_state != verify::KeyState::Unknown) {
-        proto_item *key = add.word(hf_key_status, verify::to_string(sig.key_state));
-        if (sig.key_state == verify::KeyState::Wrong && pinfo->num == v.setup_frame)
-            expert_add_info(pinfo, key, &ei_key_wrong);
-    }
-    if (v.integrity == verify::Integrity::Verified && pinfo->num == v.setup_frame)
-        expert_add_info(pinfo, integrity, &ei_all_verified);
+    if (sig.key_state != verify::KeyState::Unknown)
+        out.key = add.word(hf_key_status, verify::to_string(sig.key_state));
+    return out;
 }
 
 // One expert info per anomaly the core reported for this frame and session.
@@ -302,16 +306,25 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
         add.number(hf_setup_frame, v.setup_frame);
     if (v.outcome_frame != kNoFrame)
         add.number(hf_outcome_frame, v.outcome_frame);
-    add_signature_items(pinfo, add, e, v);
+    const SignatureItems sig_items = add_signature_items(add, e, v);
 
     // Expert info, each on the frame that proves it (the core decides which, findings.hpp).
-    for (const Finding f : session_findings(v, pinfo->num)) {
+    for (const Finding f : frame_findings(v, pinfo->num, e.signature)) {
         proto_item *item = f == Finding::ServerNotRequired ? server_item
                            : f == Finding::OutcomeMismatch ? observed_item
                            : is_prediction(f)              ? predicted_item
+                           : is_signature(f)               ? sig_items.status
+                           : f == Finding::KeyWrong        ? sig_items.key
+                           : f == Finding::AllVerified     ? sig_items.integrity
                                                            : verdict_item;
+        expert_field *ei = ei_finding[static_cast<std::size_t>(f)];
+        if (const std::string_view text = detail(f); !text.empty()) {
+            expert_add_info_format(pinfo, item, ei, "%.*s", static_cast<int>(text.size()),
+                                   text.data());
+            continue;
+        }
         if (f != Finding::OutcomeMismatch) {
-            expert_add_info(pinfo, item, ei_finding[static_cast<std::size_t>(f)]);
+            expert_add_info(pinfo, item, ei);
             continue;
         }
         expert_add_info_format(pinfo, item, &ei_outcome_mismatch,
@@ -507,14 +520,15 @@ void register_protocol() {
          {"smbsign.signing_active", PI_SECURITY, to_pi(severity(Finding::SigningActive)),
           "SMB signing active in this session", EXPFILL}},
         {&ei_signature_invalid,
-         {"smbsign.signature.invalid", PI_SECURITY, PI_ERROR, "Invalid SMB signature", EXPFILL}},
+         {"smbsign.signature.invalid", PI_SECURITY, to_pi(severity(Finding::SignatureInvalid)),
+          "Invalid SMB signature", EXPFILL}},
         {&ei_key_wrong,
-         {"smbsign.key.wrong", PI_SECURITY, PI_WARN,
+         {"smbsign.key.wrong", PI_SECURITY, to_pi(severity(Finding::KeyWrong)),
           "The password or NT hash given for this user is wrong: its signatures cannot be "
           "checked",
           EXPFILL}},
         {&ei_all_verified,
-         {"smbsign.integrity.verified", PI_SECURITY, PI_NOTE,
+         {"smbsign.integrity.verified", PI_SECURITY, to_pi(severity(Finding::AllVerified)),
           "Every signature of this session verified", EXPFILL}},
     };
     constexpr std::size_t kFixed = std::extent_v<decltype(fixed)>; // before the anomalies

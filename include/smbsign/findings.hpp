@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace smbsign {
 
@@ -22,6 +23,10 @@ enum class Finding : std::uint8_t {
     PredictedDenied,         // prediction frame: STATUS_ACCESS_DENIED at TREE_CONNECT
     PredictedSigningFailure, // prediction frame: signing failure
     OutcomeMismatch,         // outcome frame: observed differs from predicted
+    SignatureAltered,        // a signature that does not match, with a proven key
+    SignatureInvalid,        // a signature that does not match: altered, or the key is wrong
+    KeyWrong,                // set-up frame: the secret given for this user is wrong
+    AllVerified,             // set-up frame: every signature of the session checked valid
     Count
 };
 
@@ -32,10 +37,13 @@ enum class Severity : std::uint8_t { Note, Warn, Error };
 constexpr Severity severity(Finding f) noexcept {
     switch (f) {
     case Finding::SigningActive:
+    case Finding::AllVerified:
         return Severity::Note;
     case Finding::PredictedBlock:
     case Finding::PredictedDenied:
     case Finding::PredictedSigningFailure:
+    case Finding::SignatureAltered:
+    case Finding::SignatureInvalid:
         return Severity::Error;
     default:
         return Severity::Warn;
@@ -103,6 +111,39 @@ constexpr Findings session_findings(const SessionView &v, std::uint32_t frame) n
     if (frame == v.outcome_frame && v.consistent == false)
         out.add(Finding::OutcomeMismatch);
     return out;
+}
+
+// The session findings of `frame` and those of its signature check (`signature`, the
+// frame's result for this session): an invalid signature on its own frame (only a proven
+// key makes it "altered"); a wrong key and a fully verified session on the set-up frame.
+constexpr Findings frame_findings(const SessionView &v, std::uint32_t frame,
+                                  verify::Code signature) noexcept {
+    Findings out = session_findings(v, frame);
+    if (frame == kNoFrame)
+        return out;
+    if (verify::status_of(signature) == verify::Status::Invalid)
+        out.add(v.signatures.key_state == verify::KeyState::Proven ? Finding::SignatureAltered
+                                                                   : Finding::SignatureInvalid);
+    if (frame != v.setup_frame)
+        return out;
+    if (v.signatures.key_state == verify::KeyState::Wrong)
+        out.add(Finding::KeyWrong);
+    if (v.integrity == verify::Integrity::Verified)
+        out.add(Finding::AllVerified);
+    return out;
+}
+
+// The expert-info text of a finding whose entry is shared with another (the two invalid
+// signatures); empty: the entry's own summary.
+constexpr std::string_view detail(Finding f) noexcept {
+    switch (f) {
+    case Finding::SignatureAltered:
+        return "Invalid SMB signature: message altered in transit";
+    case Finding::SignatureInvalid:
+        return "Invalid SMB signature: message altered in transit, or the key is wrong";
+    default:
+        return {};
+    }
 }
 
 } // namespace smbsign

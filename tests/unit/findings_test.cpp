@@ -111,6 +111,55 @@ TEST(Findings, MismatchOnlyWhenKnownInconsistentAndLastInOrder) {
     EXPECT_EQ(g.items[3], Finding::OutcomeMismatch);
 }
 
+// A signed SMB2 session whose key came from a password.
+SessionView signed_session(verify::KeyState key) {
+    SessionView v = unsigned_session();
+    v.server = Policy::Required;
+    v.verdict = Verdict::Signed;
+    v.predicted = Predicted::Signed;
+    v.first_unsigned_frame = kNoFrame;
+    v.signatures.key_source = verify::KeySource::Password;
+    v.signatures.key_state = key;
+    return v;
+}
+
+TEST(Findings, InvalidSignatureIsAlteredOnlyWithAProvenKey) {
+    const auto invalid = verify::encode(verify::Status::Invalid);
+    SessionView v = signed_session(verify::KeyState::Proven);
+    v.integrity = verify::Integrity::Invalid;
+    EXPECT_TRUE(frame_findings(v, kLater, invalid).contains(Finding::SignatureAltered));
+    EXPECT_FALSE(frame_findings(v, kLater, invalid).contains(Finding::SignatureInvalid));
+    EXPECT_EQ(detail(Finding::SignatureAltered),
+              "Invalid SMB signature: message altered in transit");
+    // A key nothing proved: the mismatch may be the key's.
+    v.signatures.key_state = verify::KeyState::Unknown;
+    EXPECT_TRUE(frame_findings(v, kLater, invalid).contains(Finding::SignatureInvalid));
+    EXPECT_NE(detail(Finding::SignatureInvalid).find("or the key is wrong"),
+              std::string_view::npos);
+    // Only the frame whose check failed.
+    EXPECT_FALSE(frame_findings(v, kFirstData, verify::encode(verify::Status::Valid))
+                     .contains(Finding::SignatureInvalid));
+    EXPECT_EQ(severity(Finding::SignatureAltered), Severity::Error);
+    EXPECT_EQ(severity(Finding::SignatureInvalid), Severity::Error);
+}
+
+TEST(Findings, WrongKeyAndFullVerificationOnTheSetupFrameOnly) {
+    SessionView wrong = signed_session(verify::KeyState::Wrong);
+    wrong.integrity = verify::Integrity::Unverified;
+    const auto none = verify::encode(verify::Status::None);
+    EXPECT_TRUE(frame_findings(wrong, kSetup, none).contains(Finding::KeyWrong));
+    EXPECT_FALSE(frame_findings(wrong, kLater, none).contains(Finding::KeyWrong));
+    EXPECT_FALSE(frame_findings(wrong, kSetup, none).contains(Finding::AllVerified));
+    EXPECT_EQ(severity(Finding::KeyWrong), Severity::Warn);
+
+    SessionView proven = signed_session(verify::KeyState::Proven);
+    proven.integrity = verify::Integrity::Verified;
+    EXPECT_TRUE(frame_findings(proven, kSetup, none).contains(Finding::AllVerified));
+    EXPECT_FALSE(frame_findings(proven, kLater, none).contains(Finding::AllVerified));
+    EXPECT_FALSE(frame_findings(proven, kSetup, none).contains(Finding::KeyWrong));
+    EXPECT_EQ(severity(Finding::AllVerified), Severity::Note);
+}
+
 TEST(Findings, AnomalySeverities) {
     EXPECT_EQ(severity(Anomaly::TruncatedHeader), Severity::Error);
     EXPECT_TRUE(is_malformed(Anomaly::MalformedBody));
