@@ -40,85 +40,156 @@ tap_packet_status table_packet(void *data, packet_info *, epan_dissect_t *, cons
     return TAP_PACKET_REDRAW;
 }
 
-std::string consistent_text(const SessionView &v) {
-    if (!v.consistent)
+// The session table's columns, in order: one list for the text, CSV and JSON tables.
+// Every value is a name from the core, an address or a number: nothing needs escaping.
+struct Row {
+    std::uint32_t number;
+    const TapRecord &r;
+};
+enum class Json : std::uint8_t {
+    String, // quoted
+    Raw,    // a number, true/false or null as it is
+};
+struct Column {
+    std::string_view name;    // CSV heading and JSON key; empty: the text table's only
+    std::string_view heading; // text heading; empty: CSV and JSON only
+    int width;                // text width
+    Json json;
+    std::string (*value)(const Row &);
+    std::string (*json_value)(const Row &) = nullptr; // where JSON says it otherwise
+};
+
+std::string number_text(std::uint32_t n) {
+    return std::to_string(n);
+}
+std::string session_id_text(const Row &row) {
+    const SessionView &v = row.r.view;
+    if (!v.id_known)
         return "-";
-    return *v.consistent ? "yes" : "NO";
+    char id[24];
+    std::snprintf(id, sizeof id, "0x%llx", static_cast<unsigned long long>(v.id));
+    return id;
 }
 
-// One JSON array of session objects; every value is a name from the core or a number,
-// so nothing needs escaping.
+const Column kColumns[] = {
+    {"session", "#", 4, Json::Raw, [](const Row &row) { return number_text(row.number); }},
+    {"session_id", "", 0, Json::Raw, session_id_text,
+     [](const Row &row) {
+         return row.r.view.id_known ? '"' + session_id_text(row) + '"' : std::string("null");
+     }},
+    {"client", "Client", 22, Json::String,
+     [](const Row &row) { return std::string(row.r.client); }},
+    {"server", "Server", 22, Json::String,
+     [](const Row &row) { return std::string(row.r.server); }},
+    {"dialect", "Dialect", 10, Json::String,
+     [](const Row &row) { return std::string(to_string(row.r.view.dialect)); }},
+    {"client_policy", "Cli.pol", 9, Json::String,
+     [](const Row &row) { return std::string(to_string(row.r.view.client)); }},
+    {"server_policy", "Srv.pol", 9, Json::String,
+     [](const Row &row) { return std::string(to_string(row.r.view.server)); }},
+    {"verdict", "Verdict", 15, Json::String,
+     [](const Row &row) { return std::string(to_string(row.r.view.verdict)); }},
+    {"predicted", "Predicted", 24, Json::String,
+     [](const Row &row) { return std::string(to_string(row.r.view.predicted)); }},
+    {"observed", "Observed", 22, Json::String,
+     [](const Row &row) { return std::string(to_string(row.r.view.observed)); }},
+    {"consistent", "Cons.", 5, Json::Raw,
+     [](const Row &row) {
+         const auto &c = row.r.view.consistent;
+         return std::string(!c ? "-" : *c ? "yes" : "NO");
+     },
+     [](const Row &row) {
+         const auto &c = row.r.view.consistent;
+         return std::string(!c ? "null" : *c ? "true" : "false");
+     }},
+    {"integrity", "Integrity", 10, Json::String,
+     [](const Row &row) { return std::string(verify::to_string(row.r.view.integrity)); }},
+    {"negotiate_frame", "", 0, Json::Raw,
+     [](const Row &row) { return number_text(row.r.view.negotiate_frame); }},
+    {"setup_frame", "", 0, Json::Raw,
+     [](const Row &row) { return number_text(row.r.view.setup_frame); }},
+    {"outcome_frame", "", 0, Json::Raw,
+     [](const Row &row) { return number_text(row.r.view.outcome_frame); }},
+    {"", "Frames (negotiate/setup/outcome)", 0, Json::Raw,
+     [](const Row &row) {
+         const SessionView &v = row.r.view;
+         return number_text(v.negotiate_frame) + '/' + number_text(v.setup_frame) + '/' +
+                number_text(v.outcome_frame);
+     }},
+};
+
+constexpr std::string_view kRule = "=========================================================="
+                                   "========================================================";
+
 void table_draw_json(const SessionTable &t) {
     std::printf("[");
     const char *sep = "\n";
     for (const auto &[number, r] : t.rows) {
-        const SessionView &v = r.view;
-        std::printf("%s  {\"session\": %u, \"session_id\": ", sep, number);
-        if (v.id_known)
-            std::printf("\"0x%llx\"", static_cast<unsigned long long>(v.id));
-        else
-            std::printf("null");
-        std::printf(", \"client\": \"%s\", \"server\": \"%s\", \"dialect\": \"%s\", "
-                    "\"client_policy\": \"%s\", \"server_policy\": \"%s\", "
-                    "\"verdict\": \"%s\", \"predicted\": \"%s\", \"observed\": \"%s\", "
-                    "\"consistent\": %s, \"integrity\": \"%s\", \"negotiate_frame\": %u, "
-                    "\"setup_frame\": %u, \"outcome_frame\": %u}",
-                    r.client, r.server, to_string(v.dialect).data(), to_string(v.client).data(),
-                    to_string(v.server).data(), to_string(v.verdict).data(),
-                    to_string(v.predicted).data(), to_string(v.observed).data(),
-                    v.consistent ? (*v.consistent ? "true" : "false") : "null",
-                    verify::to_string(v.integrity).data(), v.negotiate_frame, v.setup_frame,
-                    v.outcome_frame);
+        const Row row{number, r};
+        std::string line = "  {";
+        for (const Column &c : kColumns) {
+            if (c.name.empty())
+                continue;
+            const std::string value = c.json_value != nullptr ? c.json_value(row) : c.value(row);
+            line.append(line.size() > 3 ? ", \"" : "\"").append(c.name).append("\": ");
+            line.append(c.json == Json::String ? '"' + value + '"' : value);
+        }
+        std::printf("%s%s}", sep, line.c_str());
         sep = ",\n";
     }
     std::printf("\n]\n");
 }
 
+void table_draw_csv(const SessionTable &t) {
+    std::string line;
+    for (const Column &c : kColumns)
+        if (!c.name.empty())
+            line.append(line.empty() ? "" : ",").append(c.name);
+    std::printf("%s\n", line.c_str());
+    for (const auto &[number, r] : t.rows) {
+        line.clear();
+        bool first = true;
+        for (const Column &c : kColumns) {
+            if (c.name.empty())
+                continue;
+            line.append(first ? "" : ",").append(c.value({number, r}));
+            first = false;
+        }
+        std::printf("%s\n", line.c_str());
+    }
+}
+
+// One text line: each column padded to its width, the last one as it is.
+template <class Cell> void text_line(Cell cell) {
+    std::string line;
+    for (const Column &c : kColumns) {
+        if (c.heading.empty())
+            continue;
+        if (!line.empty())
+            line.push_back(' ');
+        const std::string text = cell(c);
+        line.append(text);
+        if (text.size() < static_cast<std::size_t>(c.width))
+            line.append(static_cast<std::size_t>(c.width) - text.size(), ' ');
+    }
+    while (!line.empty() && line.back() == ' ')
+        line.pop_back();
+    std::printf("%s\n", line.c_str());
+}
+
 void table_draw(void *data) {
     const auto *t = static_cast<const SessionTable *>(data);
-    if (t->format == Format::Json) {
-        table_draw_json(*t);
+    if (t->format != Format::Text) {
+        t->format == Format::Json ? table_draw_json(*t) : table_draw_csv(*t);
         return;
     }
-    const bool csv = t->format == Format::Csv;
-    if (csv) {
-        std::printf("session,session_id,client,server,dialect,client_policy,server_policy,"
-                    "verdict,predicted,observed,consistent,integrity,negotiate_frame,"
-                    "setup_frame,outcome_frame\n");
-    } else {
-        std::printf(
-            "\n================================================================================"
-            "==================================\nSMB signing sessions\n"
-            "%-4s %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %-10s %s\n",
-            "#", "Client", "Server", "Dialect", "Cli.pol", "Srv.pol", "Verdict", "Predicted",
-            "Observed", "Cons.", "Integrity", "Frames (negotiate/setup/outcome)");
-    }
+    std::printf("\n%s\nSMB signing sessions\n", kRule.data());
+    text_line([](const Column &c) { return std::string(c.heading); });
     for (const auto &[number, r] : t->rows) {
-        const SessionView &v = r.view;
-        char id[24] = "-";
-        if (v.id_known)
-            std::snprintf(id, sizeof id, "0x%llx", static_cast<unsigned long long>(v.id));
-        if (csv) {
-            std::printf("%u,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%u,%u,%u\n", number, id, r.client,
-                        r.server, to_string(v.dialect).data(), to_string(v.client).data(),
-                        to_string(v.server).data(), to_string(v.verdict).data(),
-                        to_string(v.predicted).data(), to_string(v.observed).data(),
-                        consistent_text(v).c_str(), verify::to_string(v.integrity).data(),
-                        v.negotiate_frame, v.setup_frame, v.outcome_frame);
-            continue;
-        }
-        std::printf("%-4u %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %-10s %u/%u/%u\n",
-                    number, r.client, r.server, to_string(v.dialect).data(),
-                    to_string(v.client).data(), to_string(v.server).data(),
-                    to_string(v.verdict).data(), to_string(v.predicted).data(),
-                    to_string(v.observed).data(), consistent_text(v).c_str(),
-                    verify::to_string(v.integrity).data(), v.negotiate_frame, v.setup_frame,
-                    v.outcome_frame);
+        const Row row{number, r};
+        text_line([&row](const Column &c) { return c.value(row); });
     }
-    if (!csv)
-        std::printf(
-            "=================================================================================="
-            "================================\n");
+    std::printf("%s\n", kRule.data());
 }
 
 void table_finish(void *data) {
