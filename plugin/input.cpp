@@ -3,9 +3,8 @@
 
 #include "plugin/input.hpp"
 #include "plugin/compat.hpp"
+#include "plugin/internals.hpp"
 
-#include <epan/conversation.h>
-#include <epan/dissectors/packet-tcp.h>
 #include <epan/epan.h>
 #include <epan/proto.h>
 #include <wsutil/report_message.h>
@@ -21,12 +20,7 @@
 namespace input {
 namespace {
 
-// tcp.completeness bits (Wireshark's TCP dissector sets them on FIN+ACK and on RST).
-constexpr guint8 kCompletenessFin = 0x10;
-constexpr guint8 kCompletenessRst = 0x20;
-
 protocol_t *our_protocol = nullptr;
-int proto_tcp = -1;
 int proto_smb = -1;
 int proto_smb2 = -1;
 
@@ -41,42 +35,13 @@ Noted noted;
 // Ports that carried SMB: frames on other ports cannot close a connection we track.
 std::bitset<65536> smb_ports;
 
-// Recent answers of tcp_of(), by port pair. find_conversation() tries several keys and
-// costs about a thousand instructions, once per frame; a cached conversation is the
-// right one when the TCP dissector has moved its last_frame to this frame, which it
-// does (first pass) for the conversation of every segment it dissects.
-struct CachedTcp {
-    const conversation_t *conv = nullptr;
-    const tcp_analysis *tcp = nullptr;
-    std::uint32_t port_lo = 0, port_hi = 0;
-};
-std::array<CachedTcp, 256> tcp_cache;
-
-// The TCP dissector's record for this frame's connection, found as it finds it.
-const tcp_analysis *tcp_of(packet_info *pinfo) {
-    const std::uint32_t lo = std::min(pinfo->srcport, pinfo->destport);
-    const std::uint32_t hi = std::max(pinfo->srcport, pinfo->destport);
-    CachedTcp &slot = tcp_cache[(lo * 31u + hi) % tcp_cache.size()];
-    if (slot.conv != nullptr && slot.port_lo == lo && slot.port_hi == hi &&
-        slot.conv->last_frame == pinfo->num)
-        return slot.tcp;
-    conversation_t *conv = find_conversation(pinfo->num, &pinfo->src, &pinfo->dst, CONVERSATION_TCP,
-                                             pinfo->srcport, pinfo->destport, 0);
-    if (conv == nullptr || proto_tcp == -1)
-        return nullptr;
-    const auto *tcp =
-        static_cast<const tcp_analysis *>(conversation_get_proto_data(conv, proto_tcp));
-    slot = {conv, tcp, lo, hi};
-    return tcp;
-}
-
 // Note an SMB message about to be dissected; false if it was not noted.
 bool note(tvbuff_t *tvb, packet_info *pinfo) {
     if (PINFO_FD_VISITED(pinfo) || pinfo->ptype != PT_TCP || our_protocol == nullptr ||
         !proto_is_protocol_enabled(our_protocol))
         return false;
-    const tcp_analysis *tcp = tcp_of(pinfo);
-    if (tcp == nullptr)
+    const auto tcp = internals::tcp_connection(pinfo);
+    if (!tcp)
         return false;
     if (noted.frame != pinfo->num) {
         noted.frame = pinfo->num;
@@ -107,13 +72,12 @@ compat::heur_result pass_through(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
 }
 
 template <std::size_t I> bool install() {
-    heur_dtbl_entry_t *entry = find_heur_dissector_by_unique_short_name(hooks[I].short_name);
-    if (entry == nullptr || entry->dissector == nullptr)
+    const heur_dissector_t was =
+        internals::replace_heuristic(hooks[I].short_name, &pass_through<I>);
+    if (was == nullptr)
         return false;
-    if (entry->dissector != &pass_through<I>) {
-        hooks[I].original = entry->dissector;
-        entry->dissector = &pass_through<I>;
-    }
+    if (was != &pass_through<I>)
+        hooks[I].original = was;
     return true;
 }
 
@@ -142,7 +106,6 @@ bool has_layer(const packet_info *pinfo, int proto) {
 
 void hook_smb_heuristics(int proto) {
     our_protocol = find_protocol_by_id(proto);
-    proto_tcp = proto_get_id_by_filter_name("tcp");
     proto_smb = proto_get_id_by_filter_name("smb");
     proto_smb2 = proto_get_id_by_filter_name("smb2");
     const bool smb1_ok = install<0>();
@@ -213,7 +176,7 @@ void reset() {
     noted.frame = 0;
     noted.count = 0;
     smb_ports.reset();
-    tcp_cache.fill({});
+    internals::forget_tcp_connections();
 }
 
 std::uint8_t side_of(const packet_info *pinfo) {
@@ -227,8 +190,8 @@ std::optional<std::uint32_t> closed_connection(packet_info *pinfo) {
     if (pinfo->ptype != PT_TCP ||
         !(smb_ports.test(pinfo->srcport & 0xffff) || smb_ports.test(pinfo->destport & 0xffff)))
         return std::nullopt;
-    const tcp_analysis *tcp = tcp_of(pinfo);
-    if (tcp == nullptr || !(tcp->conversation_completeness & (kCompletenessFin | kCompletenessRst)))
+    const auto tcp = internals::tcp_connection(pinfo);
+    if (!tcp || !tcp->closing)
         return std::nullopt;
     return tcp->stream;
 }

@@ -3,12 +3,9 @@
 
 #include "plugin/secrets.hpp"
 
-// The public headers first: the internal ones use their types.
-#include <epan/prefs.h>
-#include <epan/uat.h>
+#include "plugin/internals.hpp"
 
-#include <epan/prefs-int.h>
-#include <epan/uat-int.h>
+#include <epan/prefs.h>
 #include <glib.h>
 
 #include <cstdio>
@@ -21,14 +18,6 @@ namespace {
 using smbsign::verify::Secrets;
 
 const char *credentials_path = nullptr; // smbsign.credentials_file
-
-// The current value of another protocol's string preference, or "".
-std::string string_pref(const char *module_name, const char *pref_name) {
-    module_t *module = prefs_find_module(module_name);
-    pref_t *pref = module != nullptr ? prefs_find_preference(module, pref_name) : nullptr;
-    const char *value = pref != nullptr ? prefs_get_string_value(pref, pref_current) : nullptr;
-    return value != nullptr ? value : "";
-}
 
 bool read_file(const std::string &path, std::string &out) {
     gchar *contents = nullptr;
@@ -58,7 +47,7 @@ void credentials_file(Secrets &s) {
 }
 
 void keytab(Secrets &s) {
-    const std::string path = string_pref("kerberos", "file");
+    const std::string path = internals::string_pref("kerberos", "file");
     if (path.empty())
         return;
     std::string data;
@@ -71,26 +60,11 @@ void keytab(Secrets &s) {
 
 // Wireshark's SMB2 session-key table (also filled by -o uat:smb2_seskey_list:...): its
 // first two columns are the SessionId and the SessionKey, both hex bytes.
-void session_key_table(uat_t *uat, Secrets &s) {
-    if (uat->user_data == nullptr || uat->fields == nullptr || uat->ncols < 2)
-        return;
-    for (guint i = 0; i < uat->user_data->len; ++i) {
-        void *rec = uat->user_data->data + i * uat->record_size;
-        char *id = uat_fld_tostr(rec, &uat->fields[0]);
-        char *key = uat_fld_tostr(rec, &uat->fields[1]);
-        if (id != nullptr && key != nullptr)
-            smbsign::verify::add_session_key(s, id, key);
-        if (key != nullptr)
-            std::memset(key, 0, std::strlen(key));
-        g_free(id);
-        g_free(key);
-    }
-}
-
-void each_uat(void *uat, void *secrets) {
-    auto *u = static_cast<uat_t *>(uat);
-    if (u->filename != nullptr && std::strcmp(u->filename, "smb2_seskey_list") == 0)
-        session_key_table(u, *static_cast<Secrets *>(secrets));
+void session_key_table(Secrets &s) {
+    internals::each_uat_row("smb2_seskey_list", 2, [&s](std::span<const char *const> col) {
+        if (col[0] != nullptr && col[1] != nullptr)
+            smbsign::verify::add_session_key(s, col[0], col[1]);
+    });
 }
 
 } // namespace
@@ -108,12 +82,12 @@ void register_prefs(int proto) {
 Secrets collect() {
     Secrets s;
     credentials_file(s);
-    if (std::string pw = string_pref("ntlmssp", "nt_password"); !pw.empty()) {
+    if (std::string pw = internals::string_pref("ntlmssp", "nt_password"); !pw.empty()) {
         s.add_password(pw);
         std::fill(pw.begin(), pw.end(), '\0');
     }
     keytab(s);
-    uat_foreach_table(each_uat, &s);
+    session_key_table(s);
     return s;
 }
 
