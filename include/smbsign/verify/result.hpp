@@ -147,16 +147,26 @@ struct SessionSummary {
     std::uint32_t unverifiable = 0;
     KeySource key_source = KeySource::None;
     KeyState key_state = KeyState::Unknown;
+    // SMB3 TRANSFORM messages checked by their AEAD tag (smb2_encryption.hpp).
+    std::uint32_t encrypted_valid = 0;
+    std::uint32_t encrypted_invalid = 0;
+    std::uint32_t encrypted_unverifiable = 0;
 };
 
-// A session's integrity from its checks; `signs`: the session signs as far as the tracker
-// can tell (verdict signed or encrypted), checked or not.
-constexpr Integrity integrity_of(const SessionSummary &s, bool signs) noexcept {
-    if (s.invalid > 0)
+// A session's integrity from its checks (doc/DEFINITIONS.md, "Signature verification");
+// `signs`: the session signs or encrypts as far as the tracker can tell, checked or not;
+// `encrypted`: how many encrypted messages of the session the tracker counted. Verified only
+// when every signed and every encrypted message checked valid: an encrypted message that
+// was never checked leaves the session unverified, however many signatures were valid.
+constexpr Integrity integrity_of(const SessionSummary &s, bool signs,
+                                 std::uint32_t encrypted = 0) noexcept {
+    if (s.invalid > 0 || s.encrypted_invalid > 0)
         return Integrity::Invalid;
-    if (s.valid > 0 && s.unverifiable == 0)
+    const std::uint32_t valid = s.valid + s.encrypted_valid;
+    const std::uint32_t unverifiable = s.unverifiable + s.encrypted_unverifiable;
+    if (valid > 0 && unverifiable == 0 && s.encrypted_valid == encrypted)
         return Integrity::Verified;
-    if (s.valid + s.unverifiable > 0 || signs)
+    if (valid + unverifiable > 0 || signs || encrypted > 0)
         return Integrity::Unverified;
     return Integrity::NotSigned;
 }
