@@ -17,6 +17,7 @@
 #include "smbsign/verify/secrets.hpp"
 #include "smbsign/verify/sign.hpp"
 #include "smbsign/verify/smb1_signing.hpp"
+#include "smbsign/verify/smb2_encryption.hpp"
 #include "smbsign/verify/smb2_signing.hpp"
 
 #include <algorithm>
@@ -57,6 +58,15 @@ public:
         }
     }
 
+    Code transform(const MessageContext &ctx, const TransformMessage &m,
+                   std::span<std::uint8_t> plain) noexcept override {
+        try {
+            return transform_message(ctx, m, plain);
+        } catch (...) {
+            return encode(Status::None);
+        }
+    }
+
     [[nodiscard]] SessionSummary summary(std::uint32_t session) const noexcept override {
         return session < sessions_.size() ? sessions_[session].sum : SessionSummary{};
     }
@@ -87,6 +97,7 @@ private:
         bool key_failed = false; // an unproven key gave an invalid first signature
         SessionKey session_key;  // 16 or 32 bytes (session_key.hpp)
         Smb2SigningState smb2;
+        Smb2EncryptionState encryption; // smb2_encryption.hpp
     };
     struct Connection {
         Smb2NegotiateHash negotiate;
@@ -181,20 +192,25 @@ private:
         return Reason::NoKey;
     }
 
+    // The session key from the session-key table, when authentication gave none.
+    void take_table_key(Session &s, std::uint64_t session_id) noexcept {
+        if (s.have_key)
+            return;
+        if (const SessionKey *k = secrets_.session_key(session_id)) {
+            s.session_key = *k;
+            s.have_key = true;
+            s.sum.key_source = KeySource::SessionKey;
+            s.sum.key_state = KeyState::Unknown; // proven by the first valid check
+        }
+    }
+
     // The session's SMB2 signer, made when first needed; nothing with the reason.
     Reason smb2_signer(const MessageContext &ctx, Session &s, std::uint64_t session_id) {
         if (s.smb2.signer() != nullptr)
             return Reason::None;
         if (s.smb2.bound() || s.key_failed)
             return no_key_reason(s);
-        if (!s.have_key) {
-            if (const SessionKey *k = secrets_.session_key(session_id)) {
-                s.session_key = *k;
-                s.have_key = true;
-                s.sum.key_source = KeySource::SessionKey;
-                s.sum.key_state = KeyState::Unknown; // proven by the first valid signature
-            }
-        }
+        take_table_key(s, session_id);
         if (!s.have_key)
             return no_key_reason(s);
         // MS-SMB2 3.2.5.3.1: SMB2/3 signing keys come from the first 16 bytes.
@@ -296,6 +312,78 @@ private:
             if (!s.have_key && !s.challenge)
                 s.unsupported = true; // no NTLMSSP: Kerberos, whose key only the table gives
         }
+    }
+
+    // --- SMB3 encryption ---------------------------------------------------------------
+
+    // The session's decryptors, made when first needed: from the direction keys the
+    // analyst gave, else derived from the session key (MS-SMB2 3.2.5.3.1, 3.3.5.5.3).
+    Reason decryptors(const MessageContext &ctx, Session &s, std::uint64_t session_id) {
+        if (s.encryption.ready())
+            return Reason::None;
+        if (s.smb2.bound() || s.key_failed)
+            return no_key_reason(s);
+        const smb2::Cipher cipher = session_cipher(ctx.dialect, ctx.cipher);
+        if (!is_known_cipher(cipher))
+            return ctx.mid_capture ? Reason::NoSetup : Reason::UnknownDialect;
+        const SessionSecret *given = secrets_.session_secret(session_id);
+        if (given != nullptr &&
+            (!given->client_to_server.empty() || !given->server_to_client.empty())) {
+            if (s.sum.key_source == KeySource::None)
+                s.sum.key_source = KeySource::SessionKey; // proven by the first valid tag
+            return s.encryption.make(cipher, {given->client_to_server, given->server_to_client});
+        }
+        take_table_key(s, session_id);
+        if (!s.have_key)
+            return no_key_reason(s);
+        const Digest64 *preauth = s.smb2.complete_preauth_hash(ctx.mid_capture);
+        if (ctx.dialect == Dialect::Smb311 && preauth == nullptr)
+            return Reason::NoSetup; // 3.1.1 keys need the whole SESSION_SETUP exchange
+        const auto keys = smb3_cipher_keys(ctx.dialect, cipher, s.session_key, preauth);
+        if (!keys)
+            return Reason::UnknownDialect;
+        return s.encryption.make(cipher, *keys);
+    }
+
+    Code unverifiable_encrypted(Session &s, Reason r) {
+        s.sum.encrypted_unverifiable++;
+        return encode(Status::Unverifiable, r);
+    }
+
+    // MS-SMB2 3.3.5.2.1.1 / 3.2.5.1.1.1: the tag over the transform header's authenticated
+    // part and the ciphertext, with the session's key for the message's direction.
+    Code transform_message(const MessageContext &ctx, const TransformMessage &m,
+                           std::span<std::uint8_t> plain) {
+        const smb2::TransformHeader &t = m.header;
+        if (secrets_.empty())
+            return encode(Status::None);
+        Session &s = session(ctx.session);
+        if (ctx.truncated || t.ciphertext.size() < t.original_size)
+            return unverifiable_encrypted(s, Reason::Truncated);
+        if (t.ciphertext.size() != t.original_size || t.flags != smb2::transform::kFlagEncrypted)
+            return unverifiable_encrypted(s, Reason::BadTransform);
+        if (const Reason r = decryptors(ctx, s, t.session_id); r != Reason::None)
+            return unverifiable_encrypted(s, r);
+        const bool key_proven = s.sum.key_state == KeyState::Proven;
+        switch (s.encryption.open(ctx.from_client, t, plain)) {
+        case TagMatch::Match:
+            s.sum.encrypted_valid++;
+            s.sum.key_state = KeyState::Proven; // a valid tag proves the key
+            return encode(Status::Valid);
+        case TagMatch::Mismatch:
+            if (!key_proven) { // as for signatures: an unproven key failing is the wrong key
+                s.key_failed = true;
+                s.encryption.drop();
+                s.smb2.drop_signer();
+                s.sum.key_state = KeyState::Wrong;
+                return unverifiable_encrypted(s, Reason::KeyWrong);
+            }
+            s.sum.encrypted_invalid++;
+            return encode(Status::Invalid);
+        case TagMatch::Unusable:
+            break;
+        }
+        return unverifiable_encrypted(s, Reason::NoKey);
     }
 
     // --- SMB1 ---------------------------------------------------------------------------
