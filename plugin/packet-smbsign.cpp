@@ -70,6 +70,11 @@ int hf_signatures_invalid = -1;
 int hf_signatures_unverifiable = -1;
 int hf_key_source = -1;
 int hf_key_status = -1;
+int hf_encryption_status = -1;
+int hf_encryption_reason = -1;
+int hf_encrypted_valid = -1;
+int hf_encrypted_invalid = -1;
+int hf_encrypted_unverifiable = -1;
 int ett_smbsign = -1;
 
 expert_field ei_server_not_required = EI_INIT;
@@ -83,6 +88,7 @@ expert_field ei_signing_active = EI_INIT;
 expert_field ei_signature_invalid = EI_INIT;
 expert_field ei_key_wrong = EI_INIT;
 expert_field ei_all_verified = EI_INIT;
+expert_field ei_encryption_invalid = EI_INIT;
 std::array<expert_field, static_cast<std::size_t>(Anomaly::Count)> ei_anomaly{};
 
 // Each core finding's expert-info entry, in Finding order (sized from the enum: a missing
@@ -224,6 +230,30 @@ void add_signature_items(packet_info *pinfo, const Items &add, const FrameEntry 
         expert_add_info(pinfo, integrity, &ei_all_verified);
 }
 
+// The tag check of this frame's encrypted message(s) of the session, and the session's
+// counts of tag checks (doc/DEFINITIONS.md, "Encrypted messages").
+void add_encryption_items(packet_info *pinfo, const Items &add, const FrameEntry &e,
+                          const SessionView &v) {
+    const auto &sig = v.signatures;
+    const verify::Status status = verify::status_of(e.encryption);
+    if (status != verify::Status::None) {
+        proto_item *item = add.word(hf_encryption_status, verify::to_string(status));
+        if (status == verify::Status::Invalid)
+            expert_add_info_format(pinfo, item, &ei_encryption_invalid,
+                                   "Invalid SMB3 encryption tag: message altered in transit");
+        if (status == verify::Status::Unverifiable) {
+            const auto reason = verify::to_string(verify::reason_of(e.encryption));
+            if (!reason.empty())
+                add.word(hf_encryption_reason, reason);
+        }
+    }
+    if (sig.encrypted_valid + sig.encrypted_invalid + sig.encrypted_unverifiable > 0) {
+        add.number(hf_encrypted_valid, sig.encrypted_valid);
+        add.number(hf_encrypted_invalid, sig.encrypted_invalid);
+        add.number(hf_encrypted_unverifiable, sig.encrypted_unverifiable);
+    }
+}
+
 // One expert info per anomaly the core reported for this frame and session.
 void add_anomaly_experts(packet_info *pinfo, proto_item *item, AnomalySet anomalies) {
     for (unsigned a = 0; a < static_cast<unsigned>(Anomaly::Count); ++a)
@@ -303,6 +333,7 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
     if (v.outcome_frame != kNoFrame)
         add.number(hf_outcome_frame, v.outcome_frame);
     add_signature_items(pinfo, add, e, v);
+    add_encryption_items(pinfo, add, e, v);
 
     // Expert info, each on the frame that proves it (the core decides which, findings.hpp).
     for (const Finding f : session_findings(v, pinfo->num)) {
@@ -469,6 +500,23 @@ void register_protocol() {
         {&hf_key_status,
          {"Key status", "smbsign.key.status", FT_STRING, BASE_NONE, nullptr, 0,
           "proven (NTLMv2 proof or a valid signature) or wrong", HFILL}},
+        {&hf_encryption_status,
+         {"Encryption tag", "smbsign.encryption.status", FT_STRING, BASE_NONE, nullptr, 0,
+          "valid, invalid or unverifiable: the SMB3 TRANSFORM's AES-CCM/GCM tag checked with the "
+          "session's cipher key",
+          HFILL}},
+        {&hf_encryption_reason,
+         {"Why unverifiable", "smbsign.encryption.reason", FT_STRING, BASE_NONE, nullptr, 0,
+          nullptr, HFILL}},
+        {&hf_encrypted_valid,
+         {"Valid encrypted messages", "smbsign.encrypted.valid", FT_UINT32, BASE_DEC, nullptr, 0,
+          nullptr, HFILL}},
+        {&hf_encrypted_invalid,
+         {"Invalid encrypted messages", "smbsign.encrypted.invalid", FT_UINT32, BASE_DEC, nullptr,
+          0, nullptr, HFILL}},
+        {&hf_encrypted_unverifiable,
+         {"Unverifiable encrypted messages", "smbsign.encrypted.unverifiable", FT_UINT32, BASE_DEC,
+          nullptr, 0, nullptr, HFILL}},
     };
     static gint *ett[] = {&ett_smbsign};
 
@@ -516,6 +564,9 @@ void register_protocol() {
         {&ei_all_verified,
          {"smbsign.integrity.verified", PI_SECURITY, PI_NOTE,
           "Every signature of this session verified", EXPFILL}},
+        {&ei_encryption_invalid,
+         {"smbsign.encryption.invalid", PI_SECURITY, PI_ERROR, "Invalid SMB3 encryption tag",
+          EXPFILL}},
     };
     constexpr std::size_t kFixed = std::extent_v<decltype(fixed)>; // before the anomalies
     static std::array<ei_register_info, kFixed + static_cast<std::size_t>(Anomaly::Count)> ei;

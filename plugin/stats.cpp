@@ -40,6 +40,16 @@ tap_packet_status table_packet(void *data, packet_info *, epan_dissect_t *, cons
     return TAP_PACKET_REDRAW;
 }
 
+// The session's encrypted messages: checked valid / invalid / unverifiable, of counted
+// ("-" when none was counted).
+std::string encrypted_text(const SessionView &v) {
+    if (v.counted_encrypted == 0)
+        return "-";
+    const auto &s = v.signatures;
+    return std::to_string(s.encrypted_valid) + "/" + std::to_string(s.encrypted_invalid) + "/" +
+           std::to_string(s.encrypted_unverifiable) + " of " + std::to_string(v.counted_encrypted);
+}
+
 std::string consistent_text(const SessionView &v) {
     if (!v.consistent)
         return "-";
@@ -62,13 +72,16 @@ void table_draw_json(const SessionTable &t) {
                     "\"client_policy\": \"%s\", \"server_policy\": \"%s\", "
                     "\"verdict\": \"%s\", \"predicted\": \"%s\", \"observed\": \"%s\", "
                     "\"consistent\": %s, \"integrity\": \"%s\", \"negotiate_frame\": %u, "
-                    "\"setup_frame\": %u, \"outcome_frame\": %u}",
+                    "\"setup_frame\": %u, \"outcome_frame\": %u, \"encrypted\": %u, "
+                    "\"encrypted_valid\": %u, \"encrypted_invalid\": %u, "
+                    "\"encrypted_unverifiable\": %u}",
                     r.client, r.server, to_string(v.dialect).data(), to_string(v.client).data(),
                     to_string(v.server).data(), to_string(v.verdict).data(),
                     to_string(v.predicted).data(), to_string(v.observed).data(),
                     v.consistent ? (*v.consistent ? "true" : "false") : "null",
                     verify::to_string(v.integrity).data(), v.negotiate_frame, v.setup_frame,
-                    v.outcome_frame);
+                    v.outcome_frame, v.counted_encrypted, v.signatures.encrypted_valid,
+                    v.signatures.encrypted_invalid, v.signatures.encrypted_unverifiable);
         sep = ",\n";
     }
     std::printf("\n]\n");
@@ -84,14 +97,15 @@ void table_draw(void *data) {
     if (csv) {
         std::printf("session,session_id,client,server,dialect,client_policy,server_policy,"
                     "verdict,predicted,observed,consistent,integrity,negotiate_frame,"
-                    "setup_frame,outcome_frame\n");
+                    "setup_frame,outcome_frame,encrypted\n");
     } else {
         std::printf(
             "\n================================================================================"
             "==================================\nSMB signing sessions\n"
-            "%-4s %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %-10s %s\n",
+            "%-4s %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %-10s %-32s %s\n",
             "#", "Client", "Server", "Dialect", "Cli.pol", "Srv.pol", "Verdict", "Predicted",
-            "Observed", "Cons.", "Integrity", "Frames (negotiate/setup/outcome)");
+            "Observed", "Cons.", "Integrity", "Frames (negotiate/setup/outcome)",
+            "Encrypted (valid/invalid/unverif.)");
     }
     for (const auto &[number, r] : t->rows) {
         const SessionView &v = r.view;
@@ -99,21 +113,24 @@ void table_draw(void *data) {
         if (v.id_known)
             std::snprintf(id, sizeof id, "0x%llx", static_cast<unsigned long long>(v.id));
         if (csv) {
-            std::printf("%u,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%u,%u,%u\n", number, id, r.client,
+            std::printf("%u,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%u,%u,%u,%s\n", number, id, r.client,
                         r.server, to_string(v.dialect).data(), to_string(v.client).data(),
                         to_string(v.server).data(), to_string(v.verdict).data(),
                         to_string(v.predicted).data(), to_string(v.observed).data(),
                         consistent_text(v).c_str(), verify::to_string(v.integrity).data(),
-                        v.negotiate_frame, v.setup_frame, v.outcome_frame);
+                        v.negotiate_frame, v.setup_frame, v.outcome_frame,
+                        encrypted_text(v).c_str());
             continue;
         }
-        std::printf("%-4u %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %-10s %u/%u/%u\n",
+        char frames[40];
+        std::snprintf(frames, sizeof frames, "%u/%u/%u", v.negotiate_frame, v.setup_frame,
+                      v.outcome_frame);
+        std::printf("%-4u %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %-10s %-32s %s\n",
                     number, r.client, r.server, to_string(v.dialect).data(),
                     to_string(v.client).data(), to_string(v.server).data(),
                     to_string(v.verdict).data(), to_string(v.predicted).data(),
                     to_string(v.observed).data(), consistent_text(v).c_str(),
-                    verify::to_string(v.integrity).data(), v.negotiate_frame, v.setup_frame,
-                    v.outcome_frame);
+                    verify::to_string(v.integrity).data(), frames, encrypted_text(v).c_str());
     }
     if (!csv)
         std::printf(
@@ -196,6 +213,23 @@ std::uint8_t consistency(const SessionView &v) {
 
 constexpr std::string_view kConsistencyLabels[] = {"yes", "no", "not judged"};
 
+// Sessions by their encrypted messages' tag checks (doc/DEFINITIONS.md).
+constexpr std::string_view kEncryptionLabels[] = {"none encrypted", "every tag valid",
+                                                  "a tag invalid", "not every tag checked"};
+
+std::uint8_t encryption_category(const SessionView &v) {
+    const auto &s = v.signatures;
+    if (v.counted_encrypted == 0 && s.encrypted_valid + s.encrypted_invalid == 0)
+        return 0;
+    if (s.encrypted_invalid > 0)
+        return 2;
+    return s.encrypted_valid == v.counted_encrypted && s.encrypted_unverifiable == 0 ? 1 : 3;
+}
+
+std::string_view encryption_label(std::size_t i) {
+    return kEncryptionLabels[i];
+}
+
 std::string_view consistency_label(std::size_t i) {
     return kConsistencyLabels[i];
 }
@@ -206,12 +240,14 @@ constexpr std::size_t kPredicted = kValues<Predicted::SigningFailure>;
 constexpr std::size_t kObserved = kValues<Observed::SigningFailure>;
 constexpr std::size_t kConsistency = std::size(kConsistencyLabels);
 constexpr std::size_t kIntegrity = kValues<verify::Integrity::Invalid>;
+constexpr std::size_t kEncryption = std::size(kEncryptionLabels);
+static_assert(kEncryption <= kMaxCategories, "a stats-tree group has more categories");
 static_assert(kVerdicts <= kMaxCategories && kPolicies <= kMaxCategories &&
                   kPredicted <= kMaxCategories && kObserved <= kMaxCategories &&
                   kConsistency <= kMaxCategories && kIntegrity <= kMaxCategories,
               "a stats-tree group has more categories than counters");
 
-std::array<Group, 7> groups = {{
+std::array<Group, 8> groups = {{
     {"Verdict",
      kVerdicts,
      [](const SessionView &v) { return static_cast<std::uint8_t>(v.verdict); },
@@ -243,6 +279,7 @@ std::array<Group, 7> groups = {{
      [](const SessionView &v) { return static_cast<std::uint8_t>(v.integrity); },
      {},
      label_of<verify::Integrity>},
+    {"Encrypted messages", kEncryption, encryption_category, {}, encryption_label},
 }};
 
 std::map<std::uint32_t, SessionView> tree_sessions;
