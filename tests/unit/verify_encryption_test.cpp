@@ -256,3 +256,100 @@ TEST(VerifyEncryption, Aes256KeysUseTheWholeSessionKey) {
 }
 
 } // namespace
+
+namespace {
+
+// The lab's encrypted samples (samples/generate, encrypted_cells; Samba 4.17 smbd and
+// smbclient --client-protection=encrypt), one per cipher: a tag that checks with a key
+// derived here from the lab password is the known answer, since no other key or cipher
+// would make any of them match.
+struct CipherSample {
+    const char *file;
+    Dialect dialect;
+    smb2::Cipher cipher; // the negotiated one (3.0: none negotiated, AES-128-CCM used)
+    std::uint32_t encrypted;
+};
+
+class EncryptedSample : public ::testing::TestWithParam<CipherSample> {};
+
+TEST_P(EncryptedSample, EveryEncryptedMessageValidAndFedToTheTracker) {
+    const CipherSample &c = GetParam();
+    auto cap = sample(c.file);
+    Verifier verifier(lab_password());
+    Fed r = feed(cap, verifier);
+    const SessionView *v = encrypted_session(r);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->dialect, c.dialect);
+    EXPECT_EQ(v->cipher, c.cipher);
+    EXPECT_EQ(v->counted_encrypted, c.encrypted);
+    EXPECT_EQ(v->signatures.encrypted_valid, c.encrypted);
+    EXPECT_EQ(v->integrity, Integrity::Verified);
+    EXPECT_EQ(v->verdict, Verdict::Encrypted); // decrypted messages count as encrypted
+    EXPECT_EQ(v->counted, c.encrypted);
+    EXPECT_EQ(v->observed, Observed::Established);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Lab, EncryptedSample,
+    ::testing::Values(CipherSample{"smb30-encrypted-aes128ccm.pcap", Dialect::Smb300,
+                                   smb2::Cipher::None, 46},
+                      CipherSample{"smb311-encrypted-aes128ccm.pcap", Dialect::Smb311,
+                                   smb2::Cipher::Aes128Ccm, 44},
+                      CipherSample{"smb311-encrypted-aes128gcm.pcap", Dialect::Smb311,
+                                   smb2::Cipher::Aes128Gcm, 44},
+                      CipherSample{"smb311-encrypted-aes256ccm.pcap", Dialect::Smb311,
+                                   smb2::Cipher::Aes256Ccm, 44},
+                      CipherSample{"smb311-encrypted-aes256gcm.pcap", Dialect::Smb311,
+                                   smb2::Cipher::Aes256Gcm, 44}));
+
+// smb311-encrypted-denied.pcap: an encrypted session whose TREE_CONNECT to [closed] is
+// denied inside encrypted messages. With the key, the decrypted denial decides the outcome;
+// without it nothing inside can be seen.
+TEST(VerifyEncryption, DenialInsideEncryptedMessagesDecidesTheOutcome) {
+    auto cap = sample("smb311-encrypted-denied.pcap");
+    Verifier verifier(lab_password());
+    Fed r = feed(cap, verifier);
+    const SessionView *v = encrypted_session(r);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->observed, Observed::DeniedAtTreeConnect);
+    EXPECT_EQ(v->verdict, Verdict::Encrypted);
+    EXPECT_EQ(v->integrity, Integrity::Verified);
+
+    Tracker blind;
+    for (const auto &m : cap.messages)
+        blind.on_pdu(m.conn, m.side, m.frame, Bytes(cap.bytes).subspan(m.offset, m.size), m.size);
+    ASSERT_EQ(blind.session_count(), 1u);
+    EXPECT_NE(blind.view(0).observed, Observed::DeniedAtTreeConnect);
+    EXPECT_EQ(blind.view(0).integrity, Integrity::Unverified);
+}
+
+// Direction keys given instead of the session key (the table's Server-to-Client and
+// Client-to-Server columns) take precedence over the password; 32-byte keys that are not
+// the session's open no message of the AES-256-GCM sample and call none invalid: the key
+// is named wrong.
+TEST(VerifyEncryption, WrongDirectionKeysOpenNothing) {
+    auto cap = sample("smb311-encrypted-aes256gcm.pcap");
+    Verifier by_password(lab_password());
+    Fed first = feed(cap, by_password);
+    const SessionView *v = encrypted_session(first);
+    ASSERT_NE(v, nullptr);
+    Secrets swapped = lab_password();
+    std::array<std::uint8_t, 32> k1{}, k2{};
+    k1.fill(0x11);
+    k2.fill(0x22);
+    swapped.session_keys.push_back(
+        {v->id, {}, *SessionKey::cipher_key(k1), *SessionKey::cipher_key(k2)});
+    Verifier by_keys(swapped);
+    Fed r = feed(cap, by_keys);
+    const SessionView *x = encrypted_session(r);
+    ASSERT_NE(x, nullptr);
+    EXPECT_EQ(x->signatures.encrypted_valid, 0u);
+    EXPECT_EQ(x->signatures.encrypted_invalid, 0u);
+    EXPECT_EQ(x->signatures.encrypted_unverifiable, 44u);
+    for (const auto &[frame, code] : r.encrypted)
+        EXPECT_EQ(reason_of(code), Reason::KeyWrong) << "frame " << frame;
+    EXPECT_EQ(x->signatures.key_state, KeyState::Proven); // the password's key still signs
+    EXPECT_EQ(x->integrity, Integrity::Unverified);
+}
+
+} // namespace

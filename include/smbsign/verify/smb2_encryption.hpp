@@ -197,15 +197,26 @@ constexpr smb2::Cipher session_cipher(Dialect dialect, smb2::Cipher negotiated) 
 class Smb2EncryptionState {
 public:
     [[nodiscard]] bool ready() const noexcept { return c2s_ != nullptr || s2c_ != nullptr; }
+    // The keys opened a message already, or derive from a proven session key.
+    [[nodiscard]] bool proven() const noexcept { return proven_; }
+    void prove() noexcept { proven_ = true; }
+    // The keys failed their first message: dropped, and not made again.
+    [[nodiscard]] bool failed() const noexcept { return failed_; }
+    void fail() noexcept {
+        drop();
+        failed_ = true;
+    }
     void drop() noexcept {
         c2s_.reset();
         s2c_.reset();
     }
 
     // Keys the decryptors; either key may be empty (that direction stays closed). KeyWrong
-    // when a key does not fit the cipher (a 16-byte key for an AES-256 cipher).
-    Reason make(smb2::Cipher cipher, const CipherKeys &keys) {
+    // when a key does not fit the cipher (a 16-byte key for an AES-256 cipher). `proven`:
+    // the keys derive from a session key already proven (NTLMv2 proof, a valid signature).
+    Reason make(smb2::Cipher cipher, const CipherKeys &keys, bool proven) {
         drop();
+        proven_ = proven;
         auto keyed = [&](const SessionKey &k) -> std::unique_ptr<TransformDecryptor> {
             if (k.empty())
                 return nullptr;
@@ -243,6 +254,8 @@ private:
 
     std::unique_ptr<TransformDecryptor> c2s_;
     std::unique_ptr<TransformDecryptor> s2c_;
+    bool proven_ = false;
+    bool failed_ = false;
 };
 
 } // namespace smbsign::verify

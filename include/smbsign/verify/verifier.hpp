@@ -321,6 +321,8 @@ private:
     Reason decryptors(const MessageContext &ctx, Session &s, std::uint64_t session_id) {
         if (s.encryption.ready())
             return Reason::None;
+        if (s.encryption.failed())
+            return Reason::KeyWrong;
         if (s.smb2.bound() || s.key_failed)
             return no_key_reason(s);
         const smb2::Cipher cipher = session_cipher(ctx.dialect, ctx.cipher);
@@ -331,7 +333,8 @@ private:
             (!given->client_to_server.empty() || !given->server_to_client.empty())) {
             if (s.sum.key_source == KeySource::None)
                 s.sum.key_source = KeySource::SessionKey; // proven by the first valid tag
-            return s.encryption.make(cipher, {given->client_to_server, given->server_to_client});
+            return s.encryption.make(cipher, {given->client_to_server, given->server_to_client},
+                                     false);
         }
         take_table_key(s, session_id);
         if (!s.have_key)
@@ -342,7 +345,7 @@ private:
         const auto keys = smb3_cipher_keys(ctx.dialect, cipher, s.session_key, preauth);
         if (!keys)
             return Reason::UnknownDialect;
-        return s.encryption.make(cipher, *keys);
+        return s.encryption.make(cipher, *keys, s.sum.key_state == KeyState::Proven);
     }
 
     Code unverifiable_encrypted(Session &s, Reason r) {
@@ -364,18 +367,20 @@ private:
             return unverifiable_encrypted(s, Reason::BadTransform);
         if (const Reason r = decryptors(ctx, s, t.session_id); r != Reason::None)
             return unverifiable_encrypted(s, r);
-        const bool key_proven = s.sum.key_state == KeyState::Proven;
         switch (s.encryption.open(ctx.from_client, t, plain)) {
         case TagMatch::Match:
             s.sum.encrypted_valid++;
-            s.sum.key_state = KeyState::Proven; // a valid tag proves the key
+            s.encryption.prove();
+            if (s.sum.key_state == KeyState::Unknown)
+                s.sum.key_state = KeyState::Proven; // a valid tag proves the key
             return encode(Status::Valid);
         case TagMatch::Mismatch:
-            if (!key_proven) { // as for signatures: an unproven key failing is the wrong key
-                s.key_failed = true;
-                s.encryption.drop();
-                s.smb2.drop_signer();
-                s.sum.key_state = KeyState::Wrong;
+            if (!s.encryption.proven()) {
+                // As for signatures: keys nothing has proven yet that fail their first
+                // message are the wrong keys, not an altered message.
+                s.encryption.fail();
+                if (s.sum.key_state != KeyState::Proven)
+                    s.sum.key_state = KeyState::Wrong;
                 return unverifiable_encrypted(s, Reason::KeyWrong);
             }
             s.sum.encrypted_invalid++;
