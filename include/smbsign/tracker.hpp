@@ -87,6 +87,7 @@ private:
     void verify_message(const CurrentMessage &m, const smb1::Header &h, const smb1::Chain &chain,
                         Bytes msg) noexcept;
     void transform(CurrentMessage &m, Bytes data);
+    void compressed(CurrentMessage &m) noexcept;
 
     SessionTable table_;
     FrameLog frames_;
@@ -187,8 +188,10 @@ inline std::size_t Tracker::on_pdu(std::uint32_t conn_id, std::uint8_t side, std
             transform(m, data);
             return data.size();
         }
-        if (smb2::starts_with(data, smb2::kCompressionProtocolId))
-            return data.size(); // compressed: its content cannot be read here
+        if (smb2::starts_with(data, smb2::kCompressionProtocolId)) {
+            compressed(m);
+            return data.size();
+        }
         smb1::Header h;
         if (auto e = smb1::parse_header(data, h); e != ParseError::None) {
             Recorder(table_, frames_).header_error(m, e);
@@ -225,6 +228,20 @@ inline void Tracker::transform(CurrentMessage &m, Bytes data) {
     if (smb2::starts_with(plain, smb2::kProtocolId))
         smb2_chain(inner, plain);
     // Anything else (a COMPRESSION_TRANSFORM inside) cannot be read here.
+}
+
+// An SMB 3.1.1 COMPRESSION_TRANSFORM in clear (MS-SMB2 2.2.42): its header names no
+// session and its content is not decompressed here (no well-kept library for MS-XCA LZ77,
+// LZ77+Huffman and pattern_v1 outside Wireshark's epan), so nothing in it is analysed. On a
+// connection with exactly one session it is that session's, and the verifier counts it as
+// unverifiable (reason compressed): the session is never `verified` over it.
+inline void Tracker::compressed(CurrentMessage &m) noexcept {
+    if (verifier_ == nullptr || m.conn->sessions.size() != 1)
+        return;
+    m.session = m.conn->sessions.front();
+    Recorder(table_, frames_).note(m.frame, m.session, m.anomalies);
+    frames_.note_signature(m.frame, m.session,
+                           verifier_->compressed(verify_context(m, m.truncated)));
 }
 
 // Records the close: which frame, which side, and the facts as they stood (facts.hpp,

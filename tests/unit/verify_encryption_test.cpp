@@ -353,3 +353,38 @@ TEST(VerifyEncryption, WrongDirectionKeysOpenNothing) {
 }
 
 } // namespace
+
+namespace {
+
+// An SMB 3.1.1 COMPRESSION_TRANSFORM (MS-SMB2 2.2.42, unchained: ProtocolId FC 'SMB',
+// OriginalCompressedSegmentSize, CompressionAlgorithm LZ77 = 0x0002, Flags 0, Offset 0)
+// appended after smb311-signed-readwrite.pcap's last message on its connection: the lab
+// has no compressing peer (Samba 4.17 does not compress), so the message is made here. It
+// is the connection's only session's, unverifiable (compressed), and the session is no
+// longer verified.
+TEST(VerifyEncryption, CompressedMessageIsUnverifiableAndNeverVerified) {
+    auto cap = sample("smb311-signed-readwrite.pcap");
+    const std::vector<std::uint8_t> compressed = {0xFC, 'S', 'M', 'B', 0x40, 0, 0, 0, 0x02, 0,
+                                                  0,    0,   0,   0,   0,    0, 1, 2, 3,    4};
+    Verifier verifier(lab_password());
+    Tracker tracker;
+    tracker.set_verifier(&verifier);
+    std::uint32_t last = 0, conn = 0;
+    std::uint8_t side = 0;
+    for (const auto &m : cap.messages) {
+        tracker.on_pdu(m.conn, m.side, m.frame, Bytes(cap.bytes).subspan(m.offset, m.size), m.size);
+        last = m.frame;
+        conn = m.conn;
+        side = m.side;
+    }
+    ASSERT_EQ(tracker.session_count(), 1u);
+    EXPECT_EQ(tracker.view(0).integrity, Integrity::Verified);
+    tracker.on_pdu(conn, side, last + 1, compressed, compressed.size());
+    auto entries = tracker.frame_entries(last + 1);
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_EQ(status_of(entries[0].signature), Status::Unverifiable);
+    EXPECT_EQ(reason_of(entries[0].signature), Reason::Compressed);
+    EXPECT_EQ(tracker.view(0).integrity, Integrity::Unverified);
+}
+
+} // namespace

@@ -242,6 +242,13 @@ public:
         (void)plain;
         return encode(Status::None);
     }
+    // An SMB 3.1.1 COMPRESSION_TRANSFORM of a known session, outside encryption: its content
+    // (and so its signature) cannot be read here. A verifier that counts it returns
+    // Unverifiable with Reason::Compressed.
+    virtual Code compressed(const MessageContext &ctx) noexcept {
+        (void)ctx;
+        return encode(Status::None);
+    }
     [[nodiscard]] virtual SessionSummary summary(std::uint32_t session) const noexcept = 0;
     virtual void clear() noexcept = 0;
 };

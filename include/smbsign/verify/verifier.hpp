@@ -67,6 +67,16 @@ public:
         }
     }
 
+    Code compressed(const MessageContext &ctx) noexcept override {
+        try {
+            if (secrets_.empty())
+                return encode(Status::None);
+            return unverifiable(session(ctx.session), Reason::Compressed);
+        } catch (...) {
+            return encode(Status::None);
+        }
+    }
+
     [[nodiscard]] SessionSummary summary(std::uint32_t session) const noexcept override {
         return session < sessions_.size() ? sessions_[session].sum : SessionSummary{};
     }
