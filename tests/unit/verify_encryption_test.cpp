@@ -388,3 +388,98 @@ TEST(VerifyEncryption, CompressedMessageIsUnverifiableAndNeverVerified) {
 }
 
 } // namespace
+
+namespace {
+
+// Known answers computed independently of the C++ core by
+// tests/unit/make_encryption_vectors.py (Python hmac/hashlib, pycryptodomex MD4/RC4,
+// cryptography's AESCCM/AESGCM, which checked each tag) from the lab's encrypted samples
+// and the lab password: the NTLMv2 session key, the 3.1.1 preauth hash, the
+// client-to-server cipher key (MS-SMB2 3.2.5.3.1), and the first client TRANSFORM
+// message's frame and plaintext (its first 64 bytes, the SMB2 header, and its size).
+struct EncryptionVector {
+    const char *file;
+    Dialect dialect;
+    smb2::Cipher cipher;
+    const char *session_key;
+    const char *preauth_hash; // "" for 3.0
+    const char *c2s_key;
+    std::uint32_t frame;
+    const char *plain_header;
+    std::size_t plain_size;
+};
+
+const EncryptionVector kVectors[] = {
+    {"smb30-encrypted-aes128ccm.pcap", Dialect::Smb300, smb2::Cipher::None,
+     "98cd0e60d408aa0c16a0a115e43f1511", "", "c3c778c6fb1a8708818c4c2a1490306e", 12,
+     "fe534d4240000100000000000300010000000000000000000300000000000000"
+     "000000000000000058f731740000000000000000000000000000000000000000",
+     104},
+    {"smb311-encrypted-aes128ccm.pcap", Dialect::Smb311, smb2::Cipher::Aes128Ccm,
+     "06818937aff4b84ce7ca6873db227bbf",
+     "d44bab194554fa2eab497dfecc68c819b1dc4f8a743fb5e1fd03779d7adcc604"
+     "5f9dbd8f2d3228a73b049144e137e09d953f0a88e059bcf404292c057f12f2be",
+     "bb481017bd79d575ca1d8e860f615ead", 13,
+     "fe534d4240000100000000000300010010000000000000000300000000000000"
+     "0000000000000000a04010210000000000000000000000000000000000000000",
+     104},
+    {"smb311-encrypted-aes128gcm.pcap", Dialect::Smb311, smb2::Cipher::Aes128Gcm,
+     "a35fc5591e9441271c268c9a908209f5",
+     "3d05c457b5d1987f787ea7233d9504ba86b9564c931f8e7843c52d3110aee148"
+     "fcbe0135ae4e8c93ee6d2713242f8e2a0812a4075da1fbe7114605bc398855e1",
+     "3090191b7f98683501036501752bcd67", 12,
+     "fe534d4240000100000000000300010010000000000000000300000000000000"
+     "0000000000000000fc90fb8b0000000000000000000000000000000000000000",
+     104},
+    {"smb311-encrypted-aes256ccm.pcap", Dialect::Smb311, smb2::Cipher::Aes256Ccm,
+     "d24b5c50a13f97d6edb11e72f628ad61",
+     "68820d31c46853199640177269faf9ac129f5565939e054762b5c0c3e1dc6a8a"
+     "d211ef2e86e4ca20237fb2bdcdec5e3262d137e8f48faa66f7881294bdc7c361",
+     "02e0da5262c4aefc5fa7d1cf6b14712ca1f2d6dc5aa8c01be33987010b74c6af", 12,
+     "fe534d4240000100000000000300010010000000000000000300000000000000"
+     "0000000000000000d102e0360000000000000000000000000000000000000000",
+     104},
+    {"smb311-encrypted-aes256gcm.pcap", Dialect::Smb311, smb2::Cipher::Aes256Gcm,
+     "5f02123c02321031026ee393e1451b88",
+     "7c6ddb0a3090b0bd1621db42b283c32e3bdfdd43434f580c777993ebf6b00d0a"
+     "54f4d94d7b9edaa414ec8f6113822da1eb2e4e801f71a4071478edece80ea343",
+     "569950bc8801f185bcae58cbe409ba7e40938de32138c097a5fe4dad8c2ad051", 12,
+     "fe534d4240000100000000000300010010000000000000000300000000000000"
+     "0000000000000000cc11f77a0000000000000000000000000000000000000000",
+     104},
+};
+
+TEST(VerifyEncryption, KnownAnswersFromAnIndependentImplementation) {
+    for (const EncryptionVector &v : kVectors) {
+        SCOPED_TRACE(v.file);
+        const auto sk = SessionKey::from_gss(testutil::from_hex(v.session_key));
+        ASSERT_TRUE(sk);
+        Digest64 hash{};
+        const auto h = testutil::from_hex(v.preauth_hash);
+        std::copy(h.begin(), h.end(), hash.begin());
+        const auto keys =
+            smb3_cipher_keys(v.dialect, session_cipher(v.dialect, v.cipher), *sk, &hash);
+        ASSERT_TRUE(keys);
+        EXPECT_EQ(testutil::hex_of(keys->client_to_server.full()), v.c2s_key);
+
+        auto cap = sample(v.file);
+        const pcap_reader::Message *m = nullptr;
+        for (const auto &x : cap.messages)
+            if (x.frame == v.frame)
+                m = &x;
+        ASSERT_NE(m, nullptr);
+        const Bytes bytes = Bytes(cap.bytes).subspan(m->offset, m->size);
+        smb2::TransformHeader t;
+        ASSERT_EQ(smb2::parse_transform_header(bytes, t), ParseError::None);
+        TransformDecryptor d(session_cipher(v.dialect, v.cipher), keys->client_to_server);
+        std::vector<std::uint8_t> plain(t.ciphertext.size());
+        ASSERT_EQ(d.open(t, plain), TagMatch::Match);
+        EXPECT_EQ(plain.size(), v.plain_size);
+        EXPECT_EQ(testutil::hex_of(Bytes(plain).first(64)), v.plain_header);
+        // The server-to-client key does not open a client's message.
+        TransformDecryptor other(session_cipher(v.dialect, v.cipher), keys->server_to_client);
+        EXPECT_EQ(other.open(t, plain), TagMatch::Mismatch);
+    }
+}
+
+} // namespace
