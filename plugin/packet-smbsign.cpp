@@ -70,6 +70,11 @@ int hf_signatures_invalid = -1;
 int hf_signatures_unverifiable = -1;
 int hf_key_source = -1;
 int hf_key_status = -1;
+int hf_encryption_status = -1;
+int hf_encryption_reason = -1;
+int hf_encrypted_valid = -1;
+int hf_encrypted_invalid = -1;
+int hf_encrypted_unverifiable = -1;
 int ett_smbsign = -1;
 
 expert_field ei_server_not_required = EI_INIT;
@@ -83,6 +88,7 @@ expert_field ei_signing_active = EI_INIT;
 expert_field ei_signature_invalid = EI_INIT;
 expert_field ei_key_wrong = EI_INIT;
 expert_field ei_all_verified = EI_INIT;
+expert_field ei_encryption_invalid = EI_INIT;
 std::array<expert_field, static_cast<std::size_t>(Anomaly::Count)> ei_anomaly{};
 
 // Each core finding's expert-info entry, in Finding order (sized from the enum: a missing
@@ -100,6 +106,8 @@ constexpr std::array<expert_field *, kFindingCount> ei_finding = {
     &ei_signature_invalid,
     &ei_key_wrong,
     &ei_all_verified,
+    &ei_encryption_invalid, // EncryptionAltered and EncryptionInvalid: one entry, two texts
+    &ei_encryption_invalid,
 };
 static_assert(ei_finding.back() != nullptr, "one expert-info entry per Finding");
 
@@ -110,6 +118,10 @@ constexpr bool is_prediction(Finding f) {
 
 constexpr bool is_signature(Finding f) {
     return f == Finding::SignatureAltered || f == Finding::SignatureInvalid;
+}
+
+constexpr bool is_encryption(Finding f) {
+    return f == Finding::EncryptionAltered || f == Finding::EncryptionInvalid;
 }
 
 constexpr int to_pi(Severity s) {
@@ -228,6 +240,30 @@ SignatureItems add_signature_items(const Items &add, const FrameEntry &e, const 
     return out;
 }
 
+// The tag check of this frame's encrypted message(s) of the session, and the session's
+// counts of tag checks (doc/DEFINITIONS.md, "Encrypted messages").
+// The tag check of this frame's encrypted message(s) of the session, and the session's
+// counts; returns the status item (where an invalid tag's expert info attaches).
+proto_item *add_encryption_items(const Items &add, const FrameEntry &e, const SessionView &v) {
+    const auto &sig = v.signatures;
+    proto_item *item = nullptr;
+    const verify::Status status = verify::status_of(e.encryption);
+    if (status != verify::Status::None) {
+        item = add.word(hf_encryption_status, verify::to_string(status));
+        if (status == verify::Status::Unverifiable) {
+            const auto reason = verify::to_string(verify::reason_of(e.encryption));
+            if (!reason.empty())
+                add.word(hf_encryption_reason, reason);
+        }
+    }
+    if (sig.encrypted_valid + sig.encrypted_invalid + sig.encrypted_unverifiable > 0) {
+        add.number(hf_encrypted_valid, sig.encrypted_valid);
+        add.number(hf_encrypted_invalid, sig.encrypted_invalid);
+        add.number(hf_encrypted_unverifiable, sig.encrypted_unverifiable);
+    }
+    return item;
+}
+
 // One expert info per anomaly the core reported for this frame and session.
 void add_anomaly_experts(packet_info *pinfo, proto_item *item, AnomalySet anomalies) {
     for (unsigned a = 0; a < static_cast<unsigned>(Anomaly::Count); ++a)
@@ -307,13 +343,15 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
     if (v.outcome_frame != kNoFrame)
         add.number(hf_outcome_frame, v.outcome_frame);
     const SignatureItems sig_items = add_signature_items(add, e, v);
+    proto_item *encryption_item = add_encryption_items(add, e, v);
 
     // Expert info, each on the frame that proves it (the core decides which, findings.hpp).
-    for (const Finding f : frame_findings(v, pinfo->num, e.signature)) {
+    for (const Finding f : frame_findings(v, e)) {
         proto_item *item = f == Finding::ServerNotRequired ? server_item
                            : f == Finding::OutcomeMismatch ? observed_item
                            : is_prediction(f)              ? predicted_item
                            : is_signature(f)               ? sig_items.status
+                           : is_encryption(f)              ? encryption_item
                            : f == Finding::KeyWrong        ? sig_items.key
                            : f == Finding::AllVerified     ? sig_items.integrity
                                                            : verdict_item;
@@ -482,6 +520,23 @@ void register_protocol() {
         {&hf_key_status,
          {"Key status", "smbsign.key.status", FT_STRING, BASE_NONE, nullptr, 0,
           "proven (NTLMv2 proof or a valid signature) or wrong", HFILL}},
+        {&hf_encryption_status,
+         {"Encryption tag", "smbsign.encryption.status", FT_STRING, BASE_NONE, nullptr, 0,
+          "valid, invalid or unverifiable: the SMB3 TRANSFORM's AES-CCM/GCM tag checked with the "
+          "session's cipher key",
+          HFILL}},
+        {&hf_encryption_reason,
+         {"Why unverifiable", "smbsign.encryption.reason", FT_STRING, BASE_NONE, nullptr, 0,
+          nullptr, HFILL}},
+        {&hf_encrypted_valid,
+         {"Valid encrypted messages", "smbsign.encrypted.valid", FT_UINT32, BASE_DEC, nullptr, 0,
+          nullptr, HFILL}},
+        {&hf_encrypted_invalid,
+         {"Invalid encrypted messages", "smbsign.encrypted.invalid", FT_UINT32, BASE_DEC, nullptr,
+          0, nullptr, HFILL}},
+        {&hf_encrypted_unverifiable,
+         {"Unverifiable encrypted messages", "smbsign.encrypted.unverifiable", FT_UINT32, BASE_DEC,
+          nullptr, 0, nullptr, HFILL}},
     };
     static gint *ett[] = {&ett_smbsign};
 
@@ -530,6 +585,9 @@ void register_protocol() {
         {&ei_all_verified,
          {"smbsign.integrity.verified", PI_SECURITY, to_pi(severity(Finding::AllVerified)),
           "Every signature of this session verified", EXPFILL}},
+        {&ei_encryption_invalid,
+         {"smbsign.encryption.invalid", PI_SECURITY, to_pi(severity(Finding::EncryptionInvalid)),
+          "Invalid SMB3 encryption tag", EXPFILL}},
     };
     constexpr std::size_t kFixed = std::extent_v<decltype(fixed)>; // before the anomalies
     static std::array<ei_register_info, kFixed + static_cast<std::size_t>(Anomaly::Count)> ei;

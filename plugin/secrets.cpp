@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 namespace secrets {
 namespace {
@@ -41,7 +42,7 @@ void credentials_file(Secrets &s) {
     for (std::size_t line : smbsign::verify::parse_credentials(text, s))
         std::fprintf(stderr,
                      "smbsign: %s line %zu is neither DOMAIN\\user:password nor "
-                     "DOMAIN\\user:RID:LMHASH:NTHASH:::\n",
+                     "DOMAIN\\user:RID:LMHASH:NTHASH::: nor session-key:0xID:KEY[:S2C:C2S]\n",
                      credentials_path, line);
     std::fill(text.begin(), text.end(), '\0');
 }
@@ -59,11 +60,15 @@ void keytab(Secrets &s) {
 }
 
 // Wireshark's SMB2 session-key table (also filled by -o uat:smb2_seskey_list:...): its
-// first two columns are the SessionId and the SessionKey, both hex bytes.
+// columns are the SessionId, the SessionKey, and the Server-to-Client and
+// Client-to-Server cipher keys, all hex bytes (the last two may be empty).
 void session_key_table(Secrets &s) {
-    internals::each_uat_row("smb2_seskey_list", 2, [&s](std::span<const char *const> col) {
-        if (col[0] != nullptr && col[1] != nullptr)
-            smbsign::verify::add_session_key(s, col[0], col[1]);
+    internals::each_uat_row("smb2_seskey_list", 4, [&s](std::span<const char *const> col) {
+        auto text = [&col](std::size_t c) {
+            return std::string_view(col[c] != nullptr ? col[c] : "");
+        };
+        if (col[0] != nullptr)
+            smbsign::verify::add_session_key(s, text(0), text(1), text(2), text(3));
     });
 }
 
@@ -74,8 +79,9 @@ void register_prefs(int proto) {
     prefs_register_filename_preference(
         module, "credentials_file", "Credentials file",
         "Accounts to verify SMB signatures with, one per line: DOMAIN\\user:password, or "
-        "pwdump/secretsdump DOMAIN\\user:RID:LMHASH:NTHASH:::. Wireshark's NTLMSSP password, "
-        "Kerberos keytab and SMB2 session-key table are used too.",
+        "pwdump/secretsdump DOMAIN\\user:RID:LMHASH:NTHASH:::, or a session's keys "
+        "session-key:0xSESSIONID:KEY[:S2CKEY:C2SKEY] (KEY 16 or 32 bytes in hex). "
+        "Wireshark's NTLMSSP password, Kerberos keytab and SMB2 session-key table are used too.",
         &credentials_path, FALSE);
 }
 

@@ -71,6 +71,23 @@ std::string session_id_text(const Row &row) {
     return id;
 }
 
+// The session's encrypted messages: checked valid / invalid / unverifiable, of counted
+// ("-" when none was counted).
+std::string encrypted_text(const SessionView &v) {
+    if (v.counted_encrypted == 0)
+        return "-";
+    const auto &s = v.signatures;
+    return std::to_string(s.encrypted_valid) + "/" + std::to_string(s.encrypted_invalid) + "/" +
+           std::to_string(s.encrypted_unverifiable) + " of " + std::to_string(v.counted_encrypted);
+}
+std::string encrypted_json(const SessionView &v) {
+    const auto &s = v.signatures;
+    return "{\"messages\": " + std::to_string(v.counted_encrypted) +
+           ", \"valid\": " + std::to_string(s.encrypted_valid) +
+           ", \"invalid\": " + std::to_string(s.encrypted_invalid) +
+           ", \"unverifiable\": " + std::to_string(s.encrypted_unverifiable) + "}";
+}
+
 const Column kColumns[] = {
     {"session", "#", 4, Json::Raw, [](const Row &row) { return number_text(row.number); }},
     {"session_id", "", 0, Json::Raw, session_id_text,
@@ -110,12 +127,15 @@ const Column kColumns[] = {
      [](const Row &row) { return number_text(row.r.view.setup_frame); }},
     {"outcome_frame", "", 0, Json::Raw,
      [](const Row &row) { return number_text(row.r.view.outcome_frame); }},
-    {"", "Frames (negotiate/setup/outcome)", 0, Json::Raw,
+    {"", "Frames (negotiate/setup/outcome)", 32, Json::Raw,
      [](const Row &row) {
          const SessionView &v = row.r.view;
          return number_text(v.negotiate_frame) + '/' + number_text(v.setup_frame) + '/' +
                 number_text(v.outcome_frame);
      }},
+    {"encrypted", "Encrypted (valid/invalid/unverif.)", 0, Json::Raw,
+     [](const Row &row) { return encrypted_text(row.r.view); },
+     [](const Row &row) { return encrypted_json(row.r.view); }},
 };
 
 constexpr std::string_view kRule = "=========================================================="

@@ -291,8 +291,9 @@ inline SessionView derive(const SessionFacts &s, const ConnectionFacts &c, const
 
     // Integrity (doc/DEFINITIONS.md, "Signature verification").
     v.signatures = x.signatures;
-    v.integrity = verify::integrity_of(v.signatures, v.verdict == Verdict::Signed ||
-                                                         v.verdict == Verdict::Encrypted);
+    v.integrity = verify::integrity_of(
+        v.signatures, v.verdict == Verdict::Signed || v.verdict == Verdict::Encrypted,
+        s.counts.encrypted);
     return v;
 }
 

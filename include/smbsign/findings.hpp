@@ -27,6 +27,8 @@ enum class Finding : std::uint8_t {
     SignatureInvalid,        // a signature that does not match: altered, or the key is wrong
     KeyWrong,                // set-up frame: the secret given for this user is wrong
     AllVerified,             // set-up frame: every signature of the session checked valid
+    EncryptionAltered,       // an encrypted message whose tag does not match, with a proven key
+    EncryptionInvalid,       // a tag that does not match: altered, or the key is wrong
     Count
 };
 
@@ -44,6 +46,8 @@ constexpr Severity severity(Finding f) noexcept {
     case Finding::PredictedSigningFailure:
     case Finding::SignatureAltered:
     case Finding::SignatureInvalid:
+    case Finding::EncryptionAltered:
+    case Finding::EncryptionInvalid:
         return Severity::Error;
     default:
         return Severity::Warn;
@@ -113,18 +117,19 @@ constexpr Findings session_findings(const SessionView &v, std::uint32_t frame) n
     return out;
 }
 
-// The session findings of `frame` and those of its signature check (`signature`, the
-// frame's result for this session): an invalid signature on its own frame (only a proven
+// The session findings of a frame and those of its checks (`e`, the frame's entry for
+// this session): an invalid signature or encryption tag on its own frame (only a proven
 // key makes it "altered"); a wrong key and a fully verified session on the set-up frame.
-constexpr Findings frame_findings(const SessionView &v, std::uint32_t frame,
-                                  verify::Code signature) noexcept {
-    Findings out = session_findings(v, frame);
-    if (frame == kNoFrame)
+constexpr Findings frame_findings(const SessionView &v, const FrameEntry &e) noexcept {
+    Findings out = session_findings(v, e.frame);
+    if (e.frame == kNoFrame)
         return out;
-    if (verify::status_of(signature) == verify::Status::Invalid)
-        out.add(v.signatures.key_state == verify::KeyState::Proven ? Finding::SignatureAltered
-                                                                   : Finding::SignatureInvalid);
-    if (frame != v.setup_frame)
+    const bool proven = v.signatures.key_state == verify::KeyState::Proven;
+    if (verify::status_of(e.signature) == verify::Status::Invalid)
+        out.add(proven ? Finding::SignatureAltered : Finding::SignatureInvalid);
+    if (verify::status_of(e.encryption) == verify::Status::Invalid)
+        out.add(proven ? Finding::EncryptionAltered : Finding::EncryptionInvalid);
+    if (e.frame != v.setup_frame)
         return out;
     if (v.signatures.key_state == verify::KeyState::Wrong)
         out.add(Finding::KeyWrong);
@@ -134,13 +139,17 @@ constexpr Findings frame_findings(const SessionView &v, std::uint32_t frame,
 }
 
 // The expert-info text of a finding whose entry is shared with another (the two invalid
-// signatures); empty: the entry's own summary.
+// signatures, the two invalid tags); empty: the entry's own summary.
 constexpr std::string_view detail(Finding f) noexcept {
     switch (f) {
     case Finding::SignatureAltered:
         return "Invalid SMB signature: message altered in transit";
     case Finding::SignatureInvalid:
         return "Invalid SMB signature: message altered in transit, or the key is wrong";
+    case Finding::EncryptionAltered:
+        return "Invalid SMB3 encryption tag: message altered in transit";
+    case Finding::EncryptionInvalid:
+        return "Invalid SMB3 encryption tag: message altered in transit, or the key is wrong";
     default:
         return {};
     }

@@ -24,7 +24,8 @@ struct FrameEntry {
     std::uint32_t frame = 0;
     std::uint32_t session = kNoSession;
     AnomalySet anomalies = 0;
-    verify::Code signature = 0; // the signature check of its message(s), verify/result.hpp
+    verify::Code signature = 0;  // the signature check of its message(s), verify/result.hpp
+    verify::Code encryption = 0; // the tag check of its encrypted message(s)
 };
 
 // The frame log: 8 bytes per (frame, session) pair; the rare anomalies live apart.
@@ -106,7 +107,7 @@ public:
     }
 
     [[nodiscard]] FrameEntry entry(std::size_t i) const {
-        FrameEntry e{slots_[i].frame, slots_[i].session, 0, 0};
+        FrameEntry e{slots_[i].frame, slots_[i].session, 0, 0, 0};
         auto it = std::lower_bound(anomalies_.begin(), anomalies_.end(), i,
                                    [](const auto &a, std::size_t k) { return a.first < k; });
         if (it != anomalies_.end() && it->first == i)
@@ -115,25 +116,21 @@ public:
                                     [](const auto &a, std::size_t k) { return a.first < k; });
         if (sig != signatures_.end() && sig->first == i)
             e.signature = sig->second;
+        auto enc = std::lower_bound(encryptions_.begin(), encryptions_.end(), i,
+                                    [](const auto &a, std::size_t k) { return a.first < k; });
+        if (enc != encryptions_.end() && enc->first == i)
+            e.encryption = enc->second;
         return e;
     }
 
     // The signature check of a message already noted for (frame, session); a frame's
     // several messages of one session (compound) keep the result that matters most.
     void note_signature(std::uint32_t frame, std::uint32_t session, verify::Code code) noexcept {
-        if (verify::status_of(code) == verify::Status::None)
-            return;
-        for (std::size_t i = slots_.size(); i > 0 && slots_[i - 1].frame == frame; --i) {
-            if (slots_[i - 1].session != session)
-                continue;
-            const auto key = static_cast<std::uint32_t>(i - 1);
-            try {
-                upsert(signatures_, key, code,
-                       [](verify::Code a, verify::Code b) { return verify::worse(a, b); });
-            } catch (...) { // out of memory: the message is shown unchecked
-            }
-            return;
-        }
+        note_check(signatures_, frame, session, code);
+    }
+    // The tag check of an encrypted message, kept as note_signature keeps signatures.
+    void note_encryption(std::uint32_t frame, std::uint32_t session, verify::Code code) noexcept {
+        note_check(encryptions_, frame, session, code);
     }
 
     void clear() noexcept {
@@ -141,9 +138,29 @@ public:
         hint_ = 0;
         anomalies_.clear();
         signatures_.clear();
+        encryptions_.clear();
     }
 
 private:
+    using Checks = std::vector<std::pair<std::uint32_t, verify::Code>>; // by slot index
+
+    void note_check(Checks &table, std::uint32_t frame, std::uint32_t session,
+                    verify::Code code) noexcept {
+        if (verify::status_of(code) == verify::Status::None)
+            return;
+        for (std::size_t i = slots_.size(); i > 0 && slots_[i - 1].frame == frame; --i) {
+            if (slots_[i - 1].session != session)
+                continue;
+            const auto key = static_cast<std::uint32_t>(i - 1);
+            try {
+                upsert(table, key, code,
+                       [](verify::Code a, verify::Code b) { return verify::worse(a, b); });
+            } catch (...) { // out of memory: the message is shown unchecked
+            }
+            return;
+        }
+    }
+
     void merge(std::uint32_t key, AnomalySet anomalies) {
         upsert(anomalies_, key, anomalies,
                [](AnomalySet a, AnomalySet b) { return static_cast<AnomalySet>(a | b); });
@@ -168,8 +185,9 @@ private:
     // doubled vector, on a capture of millions of frames.
     std::deque<Slot> slots_;
     mutable std::size_t hint_ = 0; // where the last of() answer started
-    std::vector<std::pair<std::uint32_t, AnomalySet>> anomalies_;    // by slot index
-    std::vector<std::pair<std::uint32_t, verify::Code>> signatures_; // by slot index
+    std::vector<std::pair<std::uint32_t, AnomalySet>> anomalies_; // by slot index
+    Checks signatures_;
+    Checks encryptions_;
 };
 
 } // namespace smbsign

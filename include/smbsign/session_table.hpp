@@ -64,6 +64,7 @@ struct CurrentMessage {
     AnomalySet anomalies = 0;
     std::uint32_t session = kNoSession;
     verify::SetupRecord setup; // a SESSION_SETUP's body facts, for the verifier
+    bool decrypted = false;    // a message taken out of an SMB3 TRANSFORM whose tag checked
 };
 
 class SessionTable {

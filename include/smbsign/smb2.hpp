@@ -157,17 +157,42 @@ inline Bytes message_bytes(Bytes msg, const Header &h) noexcept {
     return msg;
 }
 
+// MS-SMB2 2.2.41 SMB2 TRANSFORM_HEADER: ProtocolId, Signature (the AEAD tag), Nonce,
+// OriginalMessageSize, Reserved, Flags (3.1.1) / EncryptionAlgorithm (3.0, 3.0.2),
+// SessionId; the encrypted message follows. Spans borrow the parsed bytes.
+namespace transform {
+inline constexpr std::size_t kSignatureOffset = 4;
+inline constexpr std::size_t kNonceOffset = 20;
+inline constexpr std::size_t kNonceSize = 16;
+inline constexpr std::size_t kOriginalSizeOffset = 36;
+inline constexpr std::size_t kFlagsOffset = 42;
+inline constexpr std::size_t kSessionIdOffset = 44;
+// 3.1.1 Flags / 3.0 EncryptionAlgorithm: the only value defined (Encrypted / AES-128-CCM).
+inline constexpr std::uint16_t kFlagEncrypted = 0x0001;
+} // namespace transform
+
 struct TransformHeader {
     std::uint64_t session_id = 0;
     std::uint32_t original_size = 0;
+    std::uint16_t flags = 0;
+    Bytes signature;  // 16 bytes: the AEAD tag
+    Bytes nonce;      // 16 bytes, of which CCM uses 11 and GCM 12
+    Bytes aad;        // the header from Nonce to its end (32 bytes): the authenticated data
+    Bytes ciphertext; // everything after the header, as captured
 };
 
+// Truncated when the header itself is cut short. Whether OriginalMessageSize matches the
+// ciphertext is the decryptor's business (a cut capture makes it shorter).
 inline ParseError parse_transform_header(Bytes msg, TransformHeader &t) noexcept {
     if (!starts_with(msg, kTransformProtocolId))
         return msg.size() < 4 ? ParseError::Truncated : ParseError::Malformed;
     Reader r(msg);
-    if (!r.seek(36) || !r.read_u32le(t.original_size) || !r.skip(4) || !r.read_u64le(t.session_id))
+    if (!r.seek(transform::kSignatureOffset) || !r.read_bytes(kSignatureSize, t.signature) ||
+        !r.read_bytes(transform::kNonceSize, t.nonce) || !r.read_u32le(t.original_size) ||
+        !r.seek(transform::kFlagsOffset) || !r.read_u16le(t.flags) || !r.read_u64le(t.session_id))
         return ParseError::Truncated;
+    t.aad = msg.subspan(transform::kNonceOffset, kTransformHeaderSize - transform::kNonceOffset);
+    t.ciphertext = msg.subspan(kTransformHeaderSize);
     return ParseError::None;
 }
 

@@ -16,8 +16,9 @@ public:
 
     // One SMB2 message (a compound element up to its NextCommand) with its parsed header.
     void message(CurrentMessage &m, const smb2::Header &h, Bytes msg) const noexcept;
-    // One SMB3 transform header (an encrypted message).
-    void transform(CurrentMessage &m, Bytes data) const noexcept;
+    // One SMB3 transform header (an encrypted message), parsed into `t`. True when the
+    // message counts for an established session (the ones the verifier checks).
+    bool transform(CurrentMessage &m, Bytes data, smb2::TransformHeader &t) const noexcept;
 
 private:
     void negotiate(CurrentMessage &m, const smb2::Header &h, Bytes msg) const noexcept;
@@ -51,7 +52,7 @@ inline void Smb2Handler::message(CurrentMessage &m, const smb2::Header &h,
         rec_.table().logoff_answered(c, h.message_id, h.status == smb2::kStatusSuccess);
     m.session = rec_.table().session_for(m, h.session_id);
     if (m.session == kNoSession) {
-        rec_.finish(m, !h.is_response(), h.is_signed());
+        rec_.finish(m, !h.is_response(), h.is_signed() || m.decrypted);
         return;
     }
     SessionFacts &s = rec_.table().session(m.session).facts;
@@ -62,9 +63,11 @@ inline void Smb2Handler::message(CurrentMessage &m, const smb2::Header &h,
     if (s.mid_capture && h.is_response() && h.tree_id != 0 && h.status == smb2::kStatusSuccess &&
         s.established_frame == kNoFrame)
         s.established_frame = m.frame;
-    if (counted)
+    // A decrypted message was counted as encrypted already; its TREE_CONNECT answers,
+    // logoffs and closes count like any other (doc/DEFINITIONS.md, "Encrypted messages").
+    if (counted && !m.decrypted)
         record_counted(s.counts, m.frame, h.is_response(), h.is_signed());
-    rec_.finish(m, !h.is_response(), h.is_signed());
+    rec_.finish(m, !h.is_response(), h.is_signed() || m.decrypted);
 }
 
 // Whether a message of the session says something about its signing (doc/DEFINITIONS.md,
@@ -206,11 +209,11 @@ inline void Smb2Handler::setup_response(CurrentMessage &m, const smb2::Header &h
         s.logon.anonymous = true;
 }
 
-inline void Smb2Handler::transform(CurrentMessage &m, Bytes data) const noexcept {
-    smb2::TransformHeader t;
+inline bool Smb2Handler::transform(CurrentMessage &m, Bytes data,
+                                   smb2::TransformHeader &t) const noexcept {
     if (auto e = smb2::parse_transform_header(data, t); e != ParseError::None) {
         rec_.header_error(m, e);
-        return;
+        return false;
     }
     Connection &c = *m.conn;
     c.facts.last.negotiate_response = false;
@@ -218,16 +221,19 @@ inline void Smb2Handler::transform(CurrentMessage &m, Bytes data) const noexcept
         c.facts.family = Family::Smb2;
     m.session = rec_.table().session_for(m, t.session_id);
     const bool from_client = c.server_side_known && m.side != c.server_side;
+    bool counted = false;
     if (m.session != kNoSession) {
         SessionFacts &s = rec_.table().session(m.session).facts;
         if (s.logon.state == SetupState::Succeeded || s.mid_capture) {
             s.counts.encrypted++;
+            counted = true;
             if (s.established_frame == kNoFrame)
                 s.established_frame = m.frame;
         }
     }
     // An encrypted request hides whether it is answered; treat it as signed.
     rec_.finish(m, from_client, true);
+    return counted;
 }
 
 } // namespace smbsign

@@ -250,9 +250,12 @@ inline void check_view(const Tracker &t, std::uint32_t index, std::uint32_t fram
     SMBSIGN_FUZZ_CHECK((v.observed == Observed::Incomplete) == (v.outcome_frame == kNoFrame));
     // Integrity follows the session's signature counts (doc/DEFINITIONS.md).
     const auto &sig = v.signatures;
-    SMBSIGN_FUZZ_CHECK((v.integrity == verify::Integrity::Invalid) == (sig.invalid > 0));
+    SMBSIGN_FUZZ_CHECK((v.integrity == verify::Integrity::Invalid) ==
+                       (sig.invalid + sig.encrypted_invalid > 0));
     if (v.integrity == verify::Integrity::Verified)
-        SMBSIGN_FUZZ_CHECK(sig.valid > 0 && sig.unverifiable == 0);
+        SMBSIGN_FUZZ_CHECK(sig.valid + sig.encrypted_valid > 0 && sig.unverifiable == 0 &&
+                           sig.encrypted_unverifiable == 0 &&
+                           sig.encrypted_valid == v.counted_encrypted);
     consume(verify::to_string(v.integrity));
     if (v.client_inferred)
         SMBSIGN_FUZZ_CHECK(v.client == Policy::Required);

@@ -699,3 +699,28 @@ TEST(Derive, IntegrityFromTheSignatureSummary) {
 }
 
 } // namespace
+
+namespace {
+
+// An encrypted session is verified only when every encrypted message's tag checked valid:
+// a valid signed SESSION_SETUP response alone proves nothing about the encrypted traffic
+// (issue 20: "verified" after one signature, ~50 encrypted messages never checked).
+TEST(Derive, EncryptedSessionIsVerifiedOnlyWhenEveryEncryptedMessageChecked) {
+    verify::SessionSummary s;
+    s.valid = 1; // the signed final SESSION_SETUP response
+    EXPECT_EQ(verify::integrity_of(s, true, 0), verify::Integrity::Verified);
+    EXPECT_EQ(verify::integrity_of(s, true, 50), verify::Integrity::Unverified);
+    s.encrypted_valid = 49;
+    EXPECT_EQ(verify::integrity_of(s, true, 50), verify::Integrity::Unverified);
+    s.encrypted_valid = 50;
+    EXPECT_EQ(verify::integrity_of(s, true, 50), verify::Integrity::Verified);
+    s.encrypted_unverifiable = 1;
+    EXPECT_EQ(verify::integrity_of(s, true, 50), verify::Integrity::Unverified);
+    s.encrypted_invalid = 1;
+    EXPECT_EQ(verify::integrity_of(s, true, 50), verify::Integrity::Invalid);
+    // Without a key: encrypted and nothing checked is unverified, never verified.
+    EXPECT_EQ(verify::integrity_of(verify::SessionSummary{}, false, 3),
+              verify::Integrity::Unverified);
+}
+
+} // namespace

@@ -111,6 +111,14 @@ TEST(Findings, MismatchOnlyWhenKnownInconsistentAndLastInOrder) {
     EXPECT_EQ(g.items[3], Finding::OutcomeMismatch);
 }
 
+// The frame's entry of the session: its signature check.
+FrameEntry signed_entry(std::uint32_t frame, verify::Code signature) {
+    FrameEntry e;
+    e.frame = frame;
+    e.signature = signature;
+    return e;
+}
+
 // A signed SMB2 session whose key came from a password.
 SessionView signed_session(verify::KeyState key) {
     SessionView v = unsigned_session();
@@ -127,36 +135,56 @@ TEST(Findings, InvalidSignatureIsAlteredOnlyWithAProvenKey) {
     const auto invalid = verify::encode(verify::Status::Invalid);
     SessionView v = signed_session(verify::KeyState::Proven);
     v.integrity = verify::Integrity::Invalid;
-    EXPECT_TRUE(frame_findings(v, kLater, invalid).contains(Finding::SignatureAltered));
-    EXPECT_FALSE(frame_findings(v, kLater, invalid).contains(Finding::SignatureInvalid));
+    EXPECT_TRUE(
+        frame_findings(v, signed_entry(kLater, invalid)).contains(Finding::SignatureAltered));
+    EXPECT_FALSE(
+        frame_findings(v, signed_entry(kLater, invalid)).contains(Finding::SignatureInvalid));
     EXPECT_EQ(detail(Finding::SignatureAltered),
               "Invalid SMB signature: message altered in transit");
     // A key nothing proved: the mismatch may be the key's.
     v.signatures.key_state = verify::KeyState::Unknown;
-    EXPECT_TRUE(frame_findings(v, kLater, invalid).contains(Finding::SignatureInvalid));
+    EXPECT_TRUE(
+        frame_findings(v, signed_entry(kLater, invalid)).contains(Finding::SignatureInvalid));
     EXPECT_NE(detail(Finding::SignatureInvalid).find("or the key is wrong"),
               std::string_view::npos);
     // Only the frame whose check failed.
-    EXPECT_FALSE(frame_findings(v, kFirstData, verify::encode(verify::Status::Valid))
+    EXPECT_FALSE(frame_findings(v, signed_entry(kFirstData, verify::encode(verify::Status::Valid)))
                      .contains(Finding::SignatureInvalid));
     EXPECT_EQ(severity(Finding::SignatureAltered), Severity::Error);
     EXPECT_EQ(severity(Finding::SignatureInvalid), Severity::Error);
+}
+
+TEST(Findings, InvalidEncryptionTagOnItsFrame) {
+    FrameEntry e;
+    e.frame = kLater;
+    e.encryption = verify::encode(verify::Status::Invalid);
+    SessionView v = signed_session(verify::KeyState::Proven);
+    v.verdict = Verdict::Encrypted;
+    EXPECT_TRUE(frame_findings(v, e).contains(Finding::EncryptionAltered));
+    EXPECT_FALSE(frame_findings(v, e).contains(Finding::SignatureAltered));
+    v.signatures.key_state = verify::KeyState::Unknown;
+    EXPECT_TRUE(frame_findings(v, e).contains(Finding::EncryptionInvalid));
+    EXPECT_NE(detail(Finding::EncryptionInvalid).find("or the key is wrong"),
+              std::string_view::npos);
+    e.encryption = verify::encode(verify::Status::Valid);
+    EXPECT_EQ(frame_findings(v, e).size, 0u);
+    EXPECT_EQ(severity(Finding::EncryptionAltered), Severity::Error);
 }
 
 TEST(Findings, WrongKeyAndFullVerificationOnTheSetupFrameOnly) {
     SessionView wrong = signed_session(verify::KeyState::Wrong);
     wrong.integrity = verify::Integrity::Unverified;
     const auto none = verify::encode(verify::Status::None);
-    EXPECT_TRUE(frame_findings(wrong, kSetup, none).contains(Finding::KeyWrong));
-    EXPECT_FALSE(frame_findings(wrong, kLater, none).contains(Finding::KeyWrong));
-    EXPECT_FALSE(frame_findings(wrong, kSetup, none).contains(Finding::AllVerified));
+    EXPECT_TRUE(frame_findings(wrong, signed_entry(kSetup, none)).contains(Finding::KeyWrong));
+    EXPECT_FALSE(frame_findings(wrong, signed_entry(kLater, none)).contains(Finding::KeyWrong));
+    EXPECT_FALSE(frame_findings(wrong, signed_entry(kSetup, none)).contains(Finding::AllVerified));
     EXPECT_EQ(severity(Finding::KeyWrong), Severity::Warn);
 
     SessionView proven = signed_session(verify::KeyState::Proven);
     proven.integrity = verify::Integrity::Verified;
-    EXPECT_TRUE(frame_findings(proven, kSetup, none).contains(Finding::AllVerified));
-    EXPECT_FALSE(frame_findings(proven, kLater, none).contains(Finding::AllVerified));
-    EXPECT_FALSE(frame_findings(proven, kSetup, none).contains(Finding::KeyWrong));
+    EXPECT_TRUE(frame_findings(proven, signed_entry(kSetup, none)).contains(Finding::AllVerified));
+    EXPECT_FALSE(frame_findings(proven, signed_entry(kLater, none)).contains(Finding::AllVerified));
+    EXPECT_FALSE(frame_findings(proven, signed_entry(kSetup, none)).contains(Finding::KeyWrong));
     EXPECT_EQ(severity(Finding::AllVerified), Severity::Note);
 }
 

@@ -601,3 +601,23 @@ TEST(Smb2SessionSetup, SecurityBlobs) {
 }
 
 } // namespace
+
+namespace {
+
+// smb311-w2016-sec03-encrypted.pcap frame 7: the fields the tag check takes.
+TEST(Smb2Transform, RealHeaderFieldsForTheTagCheck) {
+    const Buf msg = to_buf(vectors::kSmb2TransformW2016);
+    smb2::TransformHeader t;
+    ASSERT_EQ(smb2::parse_transform_header(span(msg), t), ParseError::None);
+    EXPECT_EQ(t.flags, smb2::transform::kFlagEncrypted);
+    ASSERT_EQ(t.signature.size(), 16u);
+    EXPECT_EQ(t.signature[0], 0x68); // bytes 4-19
+    ASSERT_EQ(t.nonce.size(), 16u);
+    EXPECT_EQ(t.nonce[0], 0x4e); // bytes 20-35
+    EXPECT_EQ(t.aad.size(), 32u);
+    EXPECT_EQ(t.aad.data(), t.nonce.data()); // from Nonce to the header's end
+    EXPECT_EQ(t.ciphertext.size(), msg.size() - smb2::kTransformHeaderSize);
+    EXPECT_EQ(t.ciphertext.size(), t.original_size);
+}
+
+} // namespace

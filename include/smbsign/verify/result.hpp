@@ -11,6 +11,8 @@
 #include "smbsign/smb2.hpp"
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string_view>
 
 namespace smbsign::verify {
@@ -30,6 +32,8 @@ enum class Reason : std::uint8_t {
     NoSequence,   // SMB1: the request this response answers was not seen
     NotSignable,  // a message the protocol never signs (oplock break notification)
     UnknownDialect,
+    Compressed,   // an SMB 3.1.1 COMPRESSION_TRANSFORM: its content cannot be read here
+    BadTransform, // a TRANSFORM header whose size or flags cannot be a valid message
     Count
 };
 
@@ -91,6 +95,10 @@ constexpr std::string_view to_string(Reason r) noexcept {
         return "oplock break notification: not signed by the protocol";
     case Reason::UnknownDialect:
         return "dialect unknown";
+    case Reason::Compressed:
+        return "compressed (COMPRESSION_TRANSFORM): not decompressed";
+    case Reason::BadTransform:
+        return "transform header malformed (OriginalMessageSize or Flags)";
     case Reason::None:
     case Reason::Count:
         break;
@@ -147,16 +155,26 @@ struct SessionSummary {
     std::uint32_t unverifiable = 0;
     KeySource key_source = KeySource::None;
     KeyState key_state = KeyState::Unknown;
+    // SMB3 TRANSFORM messages checked by their AEAD tag (smb2_encryption.hpp).
+    std::uint32_t encrypted_valid = 0;
+    std::uint32_t encrypted_invalid = 0;
+    std::uint32_t encrypted_unverifiable = 0;
 };
 
-// A session's integrity from its checks; `signs`: the session signs as far as the tracker
-// can tell (verdict signed or encrypted), checked or not.
-constexpr Integrity integrity_of(const SessionSummary &s, bool signs) noexcept {
-    if (s.invalid > 0)
+// A session's integrity from its checks (doc/DEFINITIONS.md, "Signature verification");
+// `signs`: the session signs or encrypts as far as the tracker can tell, checked or not;
+// `encrypted`: how many encrypted messages of the session the tracker counted. Verified only
+// when every signed and every encrypted message checked valid: an encrypted message that
+// was never checked leaves the session unverified, however many signatures were valid.
+constexpr Integrity integrity_of(const SessionSummary &s, bool signs,
+                                 std::uint32_t encrypted = 0) noexcept {
+    if (s.invalid > 0 || s.encrypted_invalid > 0)
         return Integrity::Invalid;
-    if (s.valid > 0 && s.unverifiable == 0)
+    const std::uint32_t valid = s.valid + s.encrypted_valid;
+    const std::uint32_t unverifiable = s.unverifiable + s.encrypted_unverifiable;
+    if (valid > 0 && unverifiable == 0 && s.encrypted_valid == encrypted)
         return Integrity::Verified;
-    if (s.valid + s.unverifiable > 0 || signs)
+    if (valid + unverifiable > 0 || signs || encrypted > 0)
         return Integrity::Unverified;
     return Integrity::NotSigned;
 }
@@ -170,7 +188,9 @@ struct MessageContext {
     Dialect dialect = Dialect::Unknown; // the connection's, as its NEGOTIATE response set it
     smb2::SigningAlgorithm algorithm = smb2::SigningAlgorithm::Unknown; // ... and its MAC
     bool truncated = false;
-    bool mid_capture = false; // no SESSION_SETUP of the session was seen
+    bool mid_capture = false;                 // no SESSION_SETUP of the session was seen
+    smb2::Cipher cipher = smb2::Cipher::None; // the connection's negotiated 3.1.1 cipher
+    std::optional<bool> from_client;          // the direction, when the tracker knows it
 };
 
 // A SESSION_SETUP body as the tracker's record parsers read it (smb1.hpp, smb2.hpp): what
@@ -196,6 +216,13 @@ struct Smb1Message {
     const SetupRecord *setup = nullptr; // SESSION_SETUP_ANDX request or response
 };
 
+// One SMB3 TRANSFORM message, parsed (smb2.hpp): the verifier checks its tag over these
+// spans and decrypts its ciphertext.
+struct TransformMessage {
+    const smb2::TransformHeader &header;
+    Bytes bytes; // the whole message, from FD 'SMB'
+};
+
 // The tracker's side of verification. Calls come in capture order on the first pass. The
 // seam the coming features plug into: keys from elsewhere (Kerberos) enter through the
 // SESSION_SETUP records, decrypted TRANSFORM messages come as Smb2Message.
@@ -205,6 +232,23 @@ public:
     // A message of a known session, or a NEGOTIATE (ctx.session may then be any value).
     virtual Code smb2(const MessageContext &ctx, const Smb2Message &message) noexcept = 0;
     virtual Code smb1(const MessageContext &ctx, const Smb1Message &message) noexcept = 0;
+    // An encrypted message of a known session: its tag checked with the session's cipher
+    // key and, when Valid, its plaintext (the SMB2 message(s) it carries) in `plain`, which
+    // the caller sized to the ciphertext. A verifier that does not decrypt returns None.
+    virtual Code transform(const MessageContext &ctx, const TransformMessage &message,
+                           std::span<std::uint8_t> plain) noexcept {
+        (void)ctx;
+        (void)message;
+        (void)plain;
+        return encode(Status::None);
+    }
+    // An SMB 3.1.1 COMPRESSION_TRANSFORM of a known session, outside encryption: its content
+    // (and so its signature) cannot be read here. A verifier that counts it returns
+    // Unverifiable with Reason::Compressed.
+    virtual Code compressed(const MessageContext &ctx) noexcept {
+        (void)ctx;
+        return encode(Status::None);
+    }
     [[nodiscard]] virtual SessionSummary summary(std::uint32_t session) const noexcept = 0;
     virtual void clear() noexcept = 0;
 };

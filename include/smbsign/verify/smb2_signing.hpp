@@ -67,6 +67,13 @@ public:
     }
 
     [[nodiscard]] bool bound() const noexcept { return bound_; }
+    // The session's 3.1.1 preauth hash when the whole exchange is in it (the context of
+    // the 3.1.1 cipher keys, smb2_encryption.hpp); nullptr otherwise.
+    [[nodiscard]] const Digest64 *complete_preauth_hash(bool mid_capture) const noexcept {
+        if (mid_capture || !final_ || !whole_ || !preauth_.ok())
+            return nullptr;
+        return &preauth_.value();
+    }
     [[nodiscard]] Smb2Signer *signer() noexcept { return signer_.get(); }
     void drop_signer() noexcept { signer_.reset(); }
 

@@ -17,6 +17,7 @@
 #include "smbsign/verify/secrets.hpp"
 #include "smbsign/verify/sign.hpp"
 #include "smbsign/verify/smb1_signing.hpp"
+#include "smbsign/verify/smb2_encryption.hpp"
 #include "smbsign/verify/smb2_signing.hpp"
 
 #include <algorithm>
@@ -57,6 +58,25 @@ public:
         }
     }
 
+    Code transform(const MessageContext &ctx, const TransformMessage &m,
+                   std::span<std::uint8_t> plain) noexcept override {
+        try {
+            return transform_message(ctx, m, plain);
+        } catch (...) {
+            return encode(Status::None);
+        }
+    }
+
+    Code compressed(const MessageContext &ctx) noexcept override {
+        try {
+            if (secrets_.empty())
+                return encode(Status::None);
+            return unverifiable(session(ctx.session), Reason::Compressed);
+        } catch (...) {
+            return encode(Status::None);
+        }
+    }
+
     [[nodiscard]] SessionSummary summary(std::uint32_t session) const noexcept override {
         return session < sessions_.size() ? sessions_[session].sum : SessionSummary{};
     }
@@ -85,8 +105,9 @@ private:
         bool unsupported = false; // authentication that gives no key (NTLM v1, Kerberos)
         bool have_key = false;
         bool key_failed = false; // an unproven key gave an invalid first signature
-        Key16 session_key{};
+        SessionKey session_key;  // 16 or 32 bytes (session_key.hpp)
         Smb2SigningState smb2;
+        Smb2EncryptionState encryption; // smb2_encryption.hpp
     };
     struct Connection {
         Smb2NegotiateHash negotiate;
@@ -142,7 +163,7 @@ private:
                 tried = true;
                 auto k = ntlmv2_session_key(c.nt_hash, *s.challenge, auth);
                 if (k.status == NtlmProof::Proven) {
-                    s.session_key = k.session_key;
+                    s.session_key = SessionKey(k.session_key);
                     s.have_key = true;
                     s.sum.key_source = c.source;
                     s.sum.key_state = KeyState::Proven;
@@ -181,23 +202,30 @@ private:
         return Reason::NoKey;
     }
 
+    // The session key from the session-key table, when authentication gave none.
+    void take_table_key(Session &s, std::uint64_t session_id) noexcept {
+        if (s.have_key)
+            return;
+        if (const SessionKey *k = secrets_.session_key(session_id)) {
+            s.session_key = *k;
+            s.have_key = true;
+            s.sum.key_source = KeySource::SessionKey;
+            s.sum.key_state = KeyState::Unknown; // proven by the first valid check
+        }
+    }
+
     // The session's SMB2 signer, made when first needed; nothing with the reason.
     Reason smb2_signer(const MessageContext &ctx, Session &s, std::uint64_t session_id) {
         if (s.smb2.signer() != nullptr)
             return Reason::None;
         if (s.smb2.bound() || s.key_failed)
             return no_key_reason(s);
-        if (!s.have_key) {
-            if (const Key16 *k = secrets_.session_key(session_id)) {
-                s.session_key = *k;
-                s.have_key = true;
-                s.sum.key_source = KeySource::SessionKey;
-                s.sum.key_state = KeyState::Unknown; // proven by the first valid signature
-            }
-        }
+        take_table_key(s, session_id);
         if (!s.have_key)
             return no_key_reason(s);
-        return s.smb2.make_signer(ctx.dialect, ctx.algorithm, s.session_key, ctx.mid_capture);
+        // MS-SMB2 3.2.5.3.1: SMB2/3 signing keys come from the first 16 bytes.
+        return s.smb2.make_signer(ctx.dialect, ctx.algorithm, s.session_key.first16(),
+                                  ctx.mid_capture);
     }
 
     // Counts a check for session s. key_proven: the key was proven before this check (NTLMv2
@@ -296,6 +324,83 @@ private:
         }
     }
 
+    // --- SMB3 encryption ---------------------------------------------------------------
+
+    // The session's decryptors, made when first needed: from the direction keys the
+    // analyst gave, else derived from the session key (MS-SMB2 3.2.5.3.1, 3.3.5.5.3).
+    Reason decryptors(const MessageContext &ctx, Session &s, std::uint64_t session_id) {
+        if (s.encryption.ready())
+            return Reason::None;
+        if (s.encryption.failed())
+            return Reason::KeyWrong;
+        if (s.smb2.bound() || s.key_failed)
+            return no_key_reason(s);
+        const smb2::Cipher cipher = session_cipher(ctx.dialect, ctx.cipher);
+        if (!is_known_cipher(cipher))
+            return ctx.mid_capture ? Reason::NoSetup : Reason::UnknownDialect;
+        const SessionSecret *given = secrets_.session_secret(session_id);
+        if (given != nullptr &&
+            (!given->client_to_server.empty() || !given->server_to_client.empty())) {
+            if (s.sum.key_source == KeySource::None)
+                s.sum.key_source = KeySource::SessionKey; // proven by the first valid tag
+            return s.encryption.make(cipher, {given->client_to_server, given->server_to_client},
+                                     false);
+        }
+        take_table_key(s, session_id);
+        if (!s.have_key)
+            return no_key_reason(s);
+        const Digest64 *preauth = s.smb2.complete_preauth_hash(ctx.mid_capture);
+        if (ctx.dialect == Dialect::Smb311 && preauth == nullptr)
+            return Reason::NoSetup; // 3.1.1 keys need the whole SESSION_SETUP exchange
+        const auto keys = smb3_cipher_keys(ctx.dialect, cipher, s.session_key, preauth);
+        if (!keys)
+            return Reason::UnknownDialect;
+        return s.encryption.make(cipher, *keys, s.sum.key_state == KeyState::Proven);
+    }
+
+    Code unverifiable_encrypted(Session &s, Reason r) {
+        s.sum.encrypted_unverifiable++;
+        return encode(Status::Unverifiable, r);
+    }
+
+    // MS-SMB2 3.3.5.2.1.1 / 3.2.5.1.1.1: the tag over the transform header's authenticated
+    // part and the ciphertext, with the session's key for the message's direction.
+    Code transform_message(const MessageContext &ctx, const TransformMessage &m,
+                           std::span<std::uint8_t> plain) {
+        const smb2::TransformHeader &t = m.header;
+        if (secrets_.empty())
+            return encode(Status::None);
+        Session &s = session(ctx.session);
+        if (ctx.truncated || t.ciphertext.size() < t.original_size)
+            return unverifiable_encrypted(s, Reason::Truncated);
+        if (t.ciphertext.size() != t.original_size || t.flags != smb2::transform::kFlagEncrypted)
+            return unverifiable_encrypted(s, Reason::BadTransform);
+        if (const Reason r = decryptors(ctx, s, t.session_id); r != Reason::None)
+            return unverifiable_encrypted(s, r);
+        switch (s.encryption.open(ctx.from_client, t, plain)) {
+        case TagMatch::Match:
+            s.sum.encrypted_valid++;
+            s.encryption.prove();
+            if (s.sum.key_state == KeyState::Unknown)
+                s.sum.key_state = KeyState::Proven; // a valid tag proves the key
+            return encode(Status::Valid);
+        case TagMatch::Mismatch:
+            if (!s.encryption.proven()) {
+                // As for signatures: keys nothing has proven yet that fail their first
+                // message are the wrong keys, not an altered message.
+                s.encryption.fail();
+                if (s.sum.key_state != KeyState::Proven)
+                    s.sum.key_state = KeyState::Wrong;
+                return unverifiable_encrypted(s, Reason::KeyWrong);
+            }
+            s.sum.encrypted_invalid++;
+            return encode(Status::Invalid);
+        case TagMatch::Unusable:
+            break;
+        }
+        return unverifiable_encrypted(s, Reason::NoKey);
+    }
+
     // --- SMB1 ---------------------------------------------------------------------------
 
     // MS-CIFS 3.2.4.1.1: the AUTHENTICATE leg starts the numbers; its signed success
@@ -371,7 +476,8 @@ private:
             s.sum.key_source = keyed.sum.key_source; // the connection's key signs for it
             s.sum.key_state = keyed.sum.key_state;
         }
-        const auto check = signing.check(keyed.session_key, *sequence, m.bytes,
+        // SMB1 signs with the whole key (MS-SMB 3.1.4.1; 32 bytes with Kerberos AES-256).
+        const auto check = signing.check(keyed.session_key.full(), *sequence, m.bytes,
                                          h.is_reply() ? std::nullopt : std::optional{h.mid});
         if (check.resynced)
             return unverifiable(s, Reason::NoSequence);
