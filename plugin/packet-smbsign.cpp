@@ -510,8 +510,8 @@ void register_protocol() {
          {"smbsign.signature.invalid", PI_SECURITY, PI_ERROR, "Invalid SMB signature", EXPFILL}},
         {&ei_key_wrong,
          {"smbsign.key.wrong", PI_SECURITY, PI_WARN,
-          "The password or NT hash given for this user is wrong: its signatures cannot be "
-          "checked",
+          "The password, NT hash or Kerberos key given for this session is wrong: its "
+          "signatures cannot be checked",
           EXPFILL}},
         {&ei_all_verified,
          {"smbsign.integrity.verified", PI_SECURITY, PI_NOTE,

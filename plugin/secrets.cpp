@@ -51,8 +51,8 @@ void credentials_file(Secrets &s) {
     }
     for (std::size_t line : smbsign::verify::parse_credentials(text, s))
         std::fprintf(stderr,
-                     "smbsign: %s line %zu is neither DOMAIN\\user:password nor "
-                     "DOMAIN\\user:RID:LMHASH:NTHASH:::\n",
+                     "smbsign: %s line %zu is neither DOMAIN\\user:password, "
+                     "DOMAIN\\user:RID:LMHASH:NTHASH::: nor DOMAIN\\account:ETYPE:HEXKEY\n",
                      credentials_path, line);
     std::fill(text.begin(), text.end(), '\0');
 }
@@ -100,8 +100,9 @@ void register_prefs(int proto) {
     prefs_register_filename_preference(
         module, "credentials_file", "Credentials file",
         "Accounts to verify SMB signatures with, one per line: DOMAIN\\user:password, or "
-        "pwdump/secretsdump DOMAIN\\user:RID:LMHASH:NTHASH:::. Wireshark's NTLMSSP password, "
-        "Kerberos keytab and SMB2 session-key table are used too.",
+        "pwdump/secretsdump DOMAIN\\user:RID:LMHASH:NTHASH:::, or secretsdump Kerberos keys "
+        "DOMAIN\\account:aes256-cts-hmac-sha1-96:HEX (aes128-cts-hmac-sha1-96, rc4_hmac). "
+        "Wireshark's NTLMSSP password, Kerberos keytab and SMB2 session-key table are used too.",
         &credentials_path, FALSE);
 }
 

@@ -11,7 +11,9 @@
 // the key gives (bounded). No message bytes are kept.
 #pragma once
 
+#include "smbsign/krb/kerberos.hpp"
 #include "smbsign/ntlmssp.hpp"
+#include "smbsign/verify/kerberos.hpp"
 #include "smbsign/verify/ntlm.hpp"
 #include "smbsign/verify/result.hpp"
 #include "smbsign/verify/secrets.hpp"
@@ -87,6 +89,7 @@ private:
         bool key_failed = false; // an unproven key gave an invalid first signature
         Key16 session_key{};
         Smb2SigningState smb2;
+        KerberosLogon krb; // a Kerberos logon's keys (verify/kerberos.hpp)
     };
     struct Connection {
         Smb2NegotiateHash negotiate;
@@ -156,6 +159,40 @@ private:
         }
         if (!tried)
             s.sum.key_state = KeyState::Unknown;
+    }
+
+    // A SESSION_SETUP blob's Kerberos, read once per message: the AP-REQ of a request opens
+    // the ticket with the long-term keys given, the AP-REP of a response gives the acceptor
+    // subkey. The session takes the GSS key as soon as there is one (MS-KILE 3.1.1.2), so
+    // the final response, signed with it, is checked in the same pass. True when the blob
+    // held Kerberos.
+    bool kerberos(Session &s, Bytes blob) {
+        const krb::Token token = krb::find_kerberos(blob);
+        if (token.ap_req && !s.have_key)
+            s.krb.ap_req(*token.ap_req, secrets_.kerberos_keys);
+        if (token.ap_rep)
+            s.krb.ap_rep(*token.ap_rep);
+        if (!token.ap_req && !token.ap_rep)
+            return false;
+        if (s.krb.state() == KerberosLogon::State::Wrong && !s.have_key) {
+            s.sum.key_source = KeySource::Keytab;
+            s.sum.key_state = KeyState::Wrong;
+        }
+        if (const krb::KeyValue *k = s.krb.gss_key()) {
+            s.session_key = session_key_from_gss(k->view()); // MS-SMB2 3.2.5.3.1
+            s.have_key = true;
+            s.sum.key_source = KeySource::Keytab;
+            s.sum.key_state = KeyState::Proven; // the ticket's own checksum proved the key
+        }
+        return true;
+    }
+
+    // The key an SMB1 connection signs with (MS-SMB 3.2.5.3): Kerberos's whole GSS key,
+    // NTLM's 16-byte session key.
+    static Bytes smb1_mac_key(const Session &s) noexcept {
+        if (const krb::KeyValue *k = s.krb.gss_key())
+            return k->view();
+        return s.session_key;
     }
 
     // CHALLENGE in a SESSION_SETUP response's blob: the server challenge of the proof.
@@ -280,10 +317,11 @@ private:
             const bool binding = m.setup != nullptr && m.setup->binding;
             s.smb2.setup_request(connection(ctx.conn).negotiate, h.session_id == 0, binding, is_311,
                                  m.bytes);
-            if (!s.have_key)
+            if (!kerberos(s, blob_of(m.setup)) && !s.have_key)
                 authenticate(s, blob_of(m.setup));
             return;
         }
+        kerberos(s, blob_of(m.setup));
         if (h.status == smb2::kStatusMoreProcessingRequired) {
             s.smb2.setup_continues(is_311, m.bytes);
             take_challenge(s, blob_of(m.setup));
@@ -305,13 +343,16 @@ private:
         const smb1::Header &h = m.header;
         const Bytes blob = blob_of(m.setup);
         if (!h.is_reply()) {
-            const bool final_leg = find_ntlmssp(blob, ntlm::kMessageAuthenticate).has_value();
-            if (!s.have_key)
+            const bool krb = kerberos(s, blob);
+            const bool final_leg =
+                krb || find_ntlmssp(blob, ntlm::kMessageAuthenticate).has_value();
+            if (!krb && !s.have_key)
                 authenticate(s, blob);
             if (final_leg)
                 signing.start(ctx.session);
             return;
         }
+        kerberos(s, blob);
         if (h.nt_status() && h.status == smb1::kStatusMoreProcessingRequired) {
             take_challenge(s, blob);
             return;
@@ -371,11 +412,11 @@ private:
             s.sum.key_source = keyed.sum.key_source; // the connection's key signs for it
             s.sum.key_state = keyed.sum.key_state;
         }
-        const auto check = signing.check(keyed.session_key, *sequence, m.bytes,
+        const auto check = signing.check(smb1_mac_key(keyed), *sequence, m.bytes,
                                          h.is_reply() ? std::nullopt : std::optional{h.mid});
         if (check.resynced)
             return unverifiable(s, Reason::NoSequence);
-        // SMB1 keys come from NTLMv2 only, so they are proven.
+        // SMB1 keys come from NTLMv2 or a Kerberos ticket, both proven.
         return record(ctx, s, true, check.mac);
     }
 
