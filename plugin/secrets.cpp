@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 namespace secrets {
 namespace {
@@ -52,7 +53,8 @@ void credentials_file(Secrets &s) {
     for (std::size_t line : smbsign::verify::parse_credentials(text, s))
         std::fprintf(stderr,
                      "smbsign: %s line %zu is neither DOMAIN\\user:password, "
-                     "DOMAIN\\user:RID:LMHASH:NTHASH::: nor DOMAIN\\account:ETYPE:HEXKEY\n",
+                     "DOMAIN\\user:RID:LMHASH:NTHASH:::, DOMAIN\\account:ETYPE:HEXKEY nor "
+                     "session-key:0xID:KEY[:S2C:C2S]\n",
                      credentials_path, line);
     std::fill(text.begin(), text.end(), '\0');
 }
@@ -70,20 +72,25 @@ void keytab(Secrets &s) {
 }
 
 // Wireshark's SMB2 session-key table (also filled by -o uat:smb2_seskey_list:...): its
-// first two columns are the SessionId and the SessionKey, both hex bytes.
+// columns are the SessionId, the SessionKey, and the Server-to-Client and
+// Client-to-Server cipher keys, all hex bytes (the last two may be empty).
 void session_key_table(uat_t *uat, Secrets &s) {
+    constexpr guint kColumns = 4;
     if (uat->user_data == nullptr || uat->fields == nullptr || uat->ncols < 2)
         return;
     for (guint i = 0; i < uat->user_data->len; ++i) {
         void *rec = uat->user_data->data + i * uat->record_size;
-        char *id = uat_fld_tostr(rec, &uat->fields[0]);
-        char *key = uat_fld_tostr(rec, &uat->fields[1]);
-        if (id != nullptr && key != nullptr)
-            smbsign::verify::add_session_key(s, id, key);
-        if (key != nullptr)
-            std::memset(key, 0, std::strlen(key));
-        g_free(id);
-        g_free(key);
+        char *col[kColumns] = {};
+        for (guint c = 0; c < kColumns && c < uat->ncols; ++c)
+            col[c] = uat_fld_tostr(rec, &uat->fields[c]);
+        auto text = [&](guint c) { return std::string_view(col[c] != nullptr ? col[c] : ""); };
+        if (col[0] != nullptr)
+            smbsign::verify::add_session_key(s, text(0), text(1), text(2), text(3));
+        for (guint c = 0; c < kColumns; ++c) {
+            if (c > 0 && col[c] != nullptr)
+                std::memset(col[c], 0, std::strlen(col[c]));
+            g_free(col[c]);
+        }
     }
 }
 
@@ -100,8 +107,9 @@ void register_prefs(int proto) {
     prefs_register_filename_preference(
         module, "credentials_file", "Credentials file",
         "Accounts to verify SMB signatures with, one per line: DOMAIN\\user:password, or "
-        "pwdump/secretsdump DOMAIN\\user:RID:LMHASH:NTHASH:::, or secretsdump Kerberos keys "
-        "DOMAIN\\account:aes256-cts-hmac-sha1-96:HEX (aes128-cts-hmac-sha1-96, rc4_hmac). "
+        "pwdump/secretsdump DOMAIN\\user:RID:LMHASH:NTHASH:::, secretsdump Kerberos keys "
+        "DOMAIN\\account:aes256-cts-hmac-sha1-96:HEX (aes128-cts-hmac-sha1-96, rc4_hmac), or a "
+        "session's keys session-key:0xSESSIONID:KEY[:S2CKEY:C2SKEY] (KEY 16 or 32 bytes in hex). "
         "Wireshark's NTLMSSP password, Kerberos keytab and SMB2 session-key table are used too.",
         &credentials_path, FALSE);
 }

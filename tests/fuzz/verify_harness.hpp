@@ -106,7 +106,7 @@ inline void run_verify(const std::uint8_t *data, std::size_t size) {
     // for any user and a session key for SessionId 1.
     Secrets secrets;
     secrets.add_password("Sign1ng-Pass");
-    secrets.session_keys.emplace_back(1, kKey);
+    secrets.session_keys.push_back({1, SessionKey(kKey), {}, {}});
     Verifier verifier(std::move(secrets));
     run_tracker(data, size, &verifier);
 }

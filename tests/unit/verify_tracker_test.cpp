@@ -243,7 +243,7 @@ TEST(VerifyTracker, SessionKeyTable) {
     ASSERT_TRUE(derived);
     key = *derived;
     Secrets table;
-    table.session_keys.emplace_back(id, key);
+    table.session_keys.push_back({id, SessionKey(key), {}, {}});
     Outcome good = run("smb2-signed-readwrite.pcap", table);
     const SessionView &g = signed_session(good);
     EXPECT_EQ(g.integrity, Integrity::Verified);
@@ -253,7 +253,7 @@ TEST(VerifyTracker, SessionKeyTable) {
 
     key[0] ^= 0xff;
     Secrets wrong;
-    wrong.session_keys.emplace_back(id, key);
+    wrong.session_keys.push_back({id, SessionKey(key), {}, {}});
     Outcome bad = run("smb2-signed-readwrite.pcap", wrong);
     const SessionView &b = signed_session(bad);
     EXPECT_EQ(b.signatures.invalid, 0u);
@@ -525,6 +525,35 @@ TEST(VerifyTracker, InterimAndOplockBreakAreNotChecked) {
         EXPECT_EQ(signed_session(*r).signatures.invalid, 0u);
         EXPECT_EQ(signed_session(*r).integrity, Integrity::Verified);
     }
+}
+
+} // namespace
+
+namespace {
+
+// A 32-byte session key (as Kerberos AES-256 gives) whose first 16 bytes are the 2.0.2
+// sample's key: SMB2 signing takes only those (MS-SMB2 3.2.5.3.1), so the session
+// verifies; with the first 16 bytes altered it does not.
+TEST(VerifyTracker, SessionKeyOf32BytesSignsWithItsFirst16) {
+    auto cap = pcap_reader::read(std::string(SMBSIGN_SAMPLES_DIR) + "/smb2-signed-readwrite.pcap");
+    const std::uint64_t id = signed_session(run("smb2-signed-readwrite.pcap", lab_password())).id;
+    auto derived = lab_session_key(cap);
+    ASSERT_TRUE(derived);
+    std::array<std::uint8_t, 32> whole{};
+    std::copy(derived->begin(), derived->end(), whole.begin());
+    std::fill(whole.begin() + 16, whole.end(), 0xC3);
+    Secrets table;
+    table.session_keys.push_back({id, *SessionKey::from_gss(whole), {}, {}});
+    Outcome good = run("smb2-signed-readwrite.pcap", table);
+    const SessionView &g = signed_session(good);
+    EXPECT_EQ(g.integrity, Integrity::Verified);
+    EXPECT_EQ(g.signatures.valid, 41u);
+
+    whole[3] ^= 0x01;
+    Secrets wrong;
+    wrong.session_keys.push_back({id, *SessionKey::from_gss(whole), {}, {}});
+    EXPECT_EQ(signed_session(run("smb2-signed-readwrite.pcap", wrong)).signatures.key_state,
+              KeyState::Wrong);
 }
 
 } // namespace

@@ -1,8 +1,10 @@
 // The secrets an analyst gives for verification, and the text formats they come in:
 //   - credentials: a password or an NT hash, for one account or (no user) for any;
-//   - session keys: SMB2 SessionId -> SessionKey (Wireshark's smb2_seskey_list table);
-//   - a credentials file: `DOMAIN\user:password` lines and pwdump/secretsdump lines
-//     `DOMAIN\user:RID:LMHASH:NTHASH:::`;
+//   - session keys: SMB2 SessionId -> SessionKey (16 or 32 bytes) and the two direction
+//     cipher keys (Wireshark's smb2_seskey_list table; session_key.hpp);
+//   - a credentials file: `DOMAIN\user:password` lines, pwdump/secretsdump lines
+//     `DOMAIN\user:RID:LMHASH:NTHASH:::` and session-key lines
+//     `session-key:0xSESSIONID:KEY[:S2CKEY:C2SKEY]`;
 //   - an MIT keytab, whose RC4-HMAC (etype 23) keys are NT hashes;
 //   - Kerberos long-term keys (every etype) from the keytab and from credentials-file lines
 //     as secretsdump prints them, `DOMAIN\account:aes256-cts-hmac-sha1-96:HEX`.
@@ -13,6 +15,7 @@
 #include "smbsign/verify/crypto.hpp"
 #include "smbsign/verify/ntlm.hpp"
 #include "smbsign/verify/result.hpp"
+#include "smbsign/verify/session_key.hpp"
 #include "smbsign/verify/smb2_keys.hpp"
 
 #include <cstdint>
@@ -39,9 +42,19 @@ struct KerberosKey {
     std::vector<std::uint8_t> key;
 };
 
+// The keys given for one SMB2 session: its session key (16 or 32 bytes) and/or the
+// cipher keys of each direction (Wireshark's table columns Server-to-Client and
+// Client-to-Server, 16 or 32 bytes). Any of them may be empty.
+struct SessionSecret {
+    std::uint64_t id = 0; // SessionId (host order)
+    SessionKey key;
+    SessionKey server_to_client;
+    SessionKey client_to_server;
+};
+
 struct Secrets {
     std::vector<Credential> credentials;
-    std::vector<std::pair<std::uint64_t, Key16>> session_keys; // SessionId (host order)
+    std::vector<SessionSecret> session_keys;
     std::vector<KerberosKey> kerberos_keys;
 
     [[nodiscard]] bool empty() const noexcept {
@@ -56,10 +69,18 @@ struct Secrets {
         credentials.push_back({std::string(user), std::string(domain), *h, KeySource::Password});
         return true;
     }
-    [[nodiscard]] const Key16 *session_key(std::uint64_t id) const noexcept {
-        for (const auto &[sid, key] : session_keys)
-            if (sid == id)
-                return &key;
+    // The session key given for a session, or nullptr.
+    [[nodiscard]] const SessionKey *session_key(std::uint64_t id) const noexcept {
+        for (const SessionSecret &s : session_keys)
+            if (s.id == id && !s.key.empty())
+                return &s.key;
+        return nullptr;
+    }
+    // Everything given for a session (the first entry naming it), or nullptr.
+    [[nodiscard]] const SessionSecret *session_secret(std::uint64_t id) const noexcept {
+        for (const SessionSecret &s : session_keys)
+            if (s.id == id)
+                return &s;
         return nullptr;
     }
 };
@@ -84,6 +105,89 @@ inline void split_account(std::string_view account, std::string &user, std::stri
         domain.assign(account.substr(0, slash));
         user.assign(account.substr(slash + 1));
     }
+}
+
+namespace detail {
+// A hex key of `max` bytes at most into `out`; empty text leaves `out` empty. False if the
+// text is not hex or `make` refuses its size.
+template <typename Make>
+inline bool hex_key(std::string_view hex, std::size_t max, Make make, SessionKey &out) {
+    if (hex.empty())
+        return true;
+    auto bytes = smbsign::parse_hex(hex, max);
+    if (!bytes)
+        return false;
+    auto key = make(Bytes(*bytes));
+    std::fill(bytes->begin(), bytes->end(), 0);
+    if (!key)
+        return false;
+    out = *key;
+    return true;
+}
+
+// The keys of one session (the session key and/or the direction keys); false, and nothing
+// added, if any is malformed or none is given.
+inline bool add_session_secret(Secrets &out, std::uint64_t id, std::string_view key_hex,
+                               std::string_view s2c_hex, std::string_view c2s_hex) {
+    SessionSecret s;
+    s.id = id;
+    if (!hex_key(key_hex, SessionKey::kMaxSize, SessionKey::from_gss, s.key) ||
+        !hex_key(s2c_hex, SessionKey::kMaxSize, SessionKey::cipher_key, s.server_to_client) ||
+        !hex_key(c2s_hex, SessionKey::kMaxSize, SessionKey::cipher_key, s.client_to_server))
+        return false;
+    if (s.key.empty() && s.server_to_client.empty() && s.client_to_server.empty())
+        return false;
+    out.session_keys.push_back(s);
+    return true;
+}
+} // namespace detail
+
+// One row of Wireshark's smb2_seskey_list: SessionId as 8 wire-order (little-endian)
+// bytes in hex; SessionKey in hex (shorter than 16 bytes zero-padded as MS-SMB2 3.2.5.3.1
+// says, up to 32 bytes kept whole: Wireshark 4.0's table takes at most 16); the
+// Server-to-Client and Client-to-Server cipher keys (16 or 32 bytes, or empty). False if
+// any is not hex of the right size, or no key is given.
+inline bool add_session_key(Secrets &out, std::string_view id_hex, std::string_view key_hex,
+                            std::string_view s2c_hex = {}, std::string_view c2s_hex = {}) {
+    auto id = smbsign::parse_hex(id_hex, 8);
+    if (!id || id->size() != 8)
+        return false;
+    std::uint64_t sid = 0;
+    for (std::size_t i = 0; i < 8; ++i)
+        sid |= static_cast<std::uint64_t>((*id)[i]) << (8 * i);
+    return detail::add_session_secret(out, sid, key_hex, s2c_hex, c2s_hex);
+}
+
+// A credentials-file line `session-key:0xSESSIONID:KEY[:S2CKEY:C2SKEY]` after its prefix:
+// the SessionId as Wireshark shows smb2.sesid (a 0x-prefixed number), the session key
+// (16 or 32 bytes: a 32-byte Kerberos AES-256 key opens AES-256 sessions, which
+// Wireshark 4.0's table cannot take), and optionally the two direction cipher keys (KEY
+// may then be empty). False if the line is malformed.
+inline constexpr std::string_view kSessionKeyPrefix = "session-key:";
+
+inline bool add_session_key_line(Secrets &out, std::string_view rest) {
+    std::vector<std::string_view> f;
+    for (;;) {
+        const auto p = rest.find(':');
+        f.push_back(detail::trim(rest.substr(0, p)));
+        if (p == std::string_view::npos)
+            break;
+        rest = rest.substr(p + 1);
+    }
+    if ((f.size() != 2 && f.size() != 4) || !(f[0].starts_with("0x") || f[0].starts_with("0X")))
+        return false;
+    const std::string_view digits = f[0].substr(2);
+    if (digits.empty() || digits.size() > 16)
+        return false;
+    std::uint64_t id = 0;
+    for (char c : digits) {
+        const int v = hex_value(c);
+        if (v < 0)
+            return false;
+        id = id << 4 | static_cast<std::uint64_t>(v);
+    }
+    return detail::add_session_secret(out, id, f[1], f.size() == 4 ? f[2] : std::string_view{},
+                                      f.size() == 4 ? f[3] : std::string_view{});
 }
 
 namespace krb_etype {
@@ -165,6 +269,11 @@ inline std::vector<std::size_t> parse_credentials(std::string_view text, Secrets
         ++number;
         if (line.empty() || line.front() == '#')
             continue;
+        if (line.starts_with(kSessionKeyPrefix)) {
+            if (!add_session_key_line(out, line.substr(kSessionKeyPrefix.size())))
+                bad.push_back(number);
+            continue;
+        }
         const auto colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0) {
             bad.push_back(number);
@@ -208,21 +317,6 @@ inline std::vector<std::size_t> parse_credentials(std::string_view text, Secrets
         out.credentials.push_back(std::move(c));
     }
     return bad;
-}
-
-// One row of Wireshark's smb2_seskey_list: SessionId as 8 wire-order (little-endian)
-// bytes in hex, SessionKey in hex (up to 16 bytes are used, shorter keys zero-padded as
-// MS-SMB2 3.2.5.3.1 says). False if either is not hex of the right size.
-inline bool add_session_key(Secrets &out, std::string_view id_hex, std::string_view key_hex) {
-    auto id = smbsign::parse_hex(id_hex, 8);
-    auto key = smbsign::parse_hex(key_hex, 64);
-    if (!id || id->size() != 8 || !key || key->empty())
-        return false;
-    std::uint64_t sid = 0;
-    for (std::size_t i = 0; i < 8; ++i)
-        sid |= static_cast<std::uint64_t>((*id)[i]) << (8 * i);
-    out.session_keys.emplace_back(sid, session_key_from_gss(*key));
-    return true;
 }
 
 namespace detail {

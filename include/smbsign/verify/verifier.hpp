@@ -87,7 +87,7 @@ private:
         bool unsupported = false; // authentication that gives no key (NTLM v1, Kerberos)
         bool have_key = false;
         bool key_failed = false; // an unproven key gave an invalid first signature
-        Key16 session_key{};
+        SessionKey session_key;  // 16 or 32 bytes (session_key.hpp)
         Smb2SigningState smb2;
         KerberosLogon krb; // a Kerberos logon's keys (verify/kerberos.hpp)
     };
@@ -145,7 +145,7 @@ private:
                 tried = true;
                 auto k = ntlmv2_session_key(c.nt_hash, *s.challenge, auth);
                 if (k.status == NtlmProof::Proven) {
-                    s.session_key = k.session_key;
+                    s.session_key = SessionKey(k.session_key);
                     s.have_key = true;
                     s.sum.key_source = c.source;
                     s.sum.key_state = KeyState::Proven;
@@ -178,21 +178,14 @@ private:
             s.sum.key_source = KeySource::Keytab;
             s.sum.key_state = KeyState::Wrong;
         }
-        if (const krb::KeyValue *k = s.krb.gss_key()) {
-            s.session_key = session_key_from_gss(k->view()); // MS-SMB2 3.2.5.3.1
+        const krb::KeyValue *k = s.krb.gss_key();
+        if (auto key = k != nullptr ? SessionKey::from_gss(k->view()) : std::nullopt) {
+            s.session_key = *key; // the whole GSS key (session_key.hpp says who takes what)
             s.have_key = true;
             s.sum.key_source = KeySource::Keytab;
             s.sum.key_state = KeyState::Proven; // the ticket's own checksum proved the key
         }
         return true;
-    }
-
-    // The key an SMB1 connection signs with (MS-SMB 3.2.5.3): Kerberos's whole GSS key,
-    // NTLM's 16-byte session key.
-    static Bytes smb1_mac_key(const Session &s) noexcept {
-        if (const krb::KeyValue *k = s.krb.gss_key())
-            return k->view();
-        return s.session_key;
     }
 
     // CHALLENGE in a SESSION_SETUP response's blob: the server challenge of the proof.
@@ -225,7 +218,7 @@ private:
         if (s.smb2.bound() || s.key_failed)
             return no_key_reason(s);
         if (!s.have_key) {
-            if (const Key16 *k = secrets_.session_key(session_id)) {
+            if (const SessionKey *k = secrets_.session_key(session_id)) {
                 s.session_key = *k;
                 s.have_key = true;
                 s.sum.key_source = KeySource::SessionKey;
@@ -234,7 +227,9 @@ private:
         }
         if (!s.have_key)
             return no_key_reason(s);
-        return s.smb2.make_signer(ctx.dialect, ctx.algorithm, s.session_key, ctx.mid_capture);
+        // MS-SMB2 3.2.5.3.1: SMB2/3 signing keys come from the first 16 bytes.
+        return s.smb2.make_signer(ctx.dialect, ctx.algorithm, s.session_key.first16(),
+                                  ctx.mid_capture);
     }
 
     // Counts a check for session s. key_proven: the key was proven before this check (NTLMv2
@@ -412,7 +407,8 @@ private:
             s.sum.key_source = keyed.sum.key_source; // the connection's key signs for it
             s.sum.key_state = keyed.sum.key_state;
         }
-        const auto check = signing.check(smb1_mac_key(keyed), *sequence, m.bytes,
+        // SMB1 signs with the whole key (MS-SMB 3.1.4.1; 32 bytes with Kerberos AES-256).
+        const auto check = signing.check(keyed.session_key.full(), *sequence, m.bytes,
                                          h.is_reply() ? std::nullopt : std::optional{h.mid});
         if (check.resynced)
             return unverifiable(s, Reason::NoSequence);
