@@ -217,8 +217,15 @@ void add_signature_items(packet_info *pinfo, const Items &add, const FrameEntry 
         add.word(hf_key_source, verify::to_string(sig.key_source));
     if (sig.key_state != verify::KeyState::Unknown) {
         proto_item *key = add.word(hf_key_status, verify::to_string(sig.key_state));
-        if (sig.key_state == verify::KeyState::Wrong && pinfo->num == v.setup_frame)
-            expert_add_info(pinfo, key, &ei_key_wrong);
+        if (sig.key_state == verify::KeyState::Wrong && pinfo->num == v.setup_frame) {
+            if (sig.key_source == verify::KeySource::Keytab) // a Kerberos ticket, or RC4 as NT hash
+                expert_add_info_format(pinfo, key, &ei_key_wrong,
+                                       "The keytab's keys for this session are wrong (its ticket "
+                                       "or NTLMv2 proof does not open with them): its signatures "
+                                       "cannot be checked");
+            else
+                expert_add_info(pinfo, key, &ei_key_wrong);
+        }
     }
     if (v.integrity == verify::Integrity::Verified && pinfo->num == v.setup_frame)
         expert_add_info(pinfo, integrity, &ei_all_verified);
@@ -510,8 +517,8 @@ void register_protocol() {
          {"smbsign.signature.invalid", PI_SECURITY, PI_ERROR, "Invalid SMB signature", EXPFILL}},
         {&ei_key_wrong,
          {"smbsign.key.wrong", PI_SECURITY, PI_WARN,
-          "The password, NT hash or Kerberos key given for this session is wrong: its "
-          "signatures cannot be checked",
+          "The password or NT hash given for this user is wrong: its signatures cannot be "
+          "checked",
           EXPFILL}},
         {&ei_all_verified,
          {"smbsign.integrity.verified", PI_SECURITY, PI_NOTE,

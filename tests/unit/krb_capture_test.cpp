@@ -1,0 +1,189 @@
+// Kerberos sessions of the lab's Samba AD DC (samples/generate-domain; samples/README.md,
+// "The domain lab") verified with the DC's keytab (samples/domain-dc.keytab, a documented lab
+// secret): real AES-256 tickets and AP-REPs opened through MIT krb5, SMB2/3 signing with the
+// first 16 bytes of the acceptor subkey, SMB1 with the whole 32 bytes. Messages are fed to the
+// tracker as the plugin feeds them.
+#include "smbsign/tracker.hpp"
+#include "smbsign/verify/verifier.hpp"
+
+#include "pcap_reader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+
+namespace {
+
+using namespace smbsign;
+using namespace smbsign::verify;
+
+struct Outcome {
+    std::map<std::uint32_t, Code> by_frame;
+    std::vector<SessionView> sessions;
+};
+
+Outcome feed(const pcap_reader::Capture &cap, Secrets secrets) {
+    Verifier verifier(std::move(secrets));
+    Tracker tracker;
+    tracker.set_verifier(&verifier);
+    Outcome r;
+    for (const auto &m : cap.messages) {
+        tracker.on_pdu(m.conn, m.side, m.frame, Bytes(cap.bytes).subspan(m.offset, m.size), m.size);
+        for (const FrameEntry &e : tracker.frame_entries(m.frame))
+            if (status_of(e.signature) != Status::None)
+                r.by_frame[m.frame] = e.signature;
+    }
+    for (std::uint32_t i = 0; i < tracker.session_count(); ++i)
+        r.sessions.push_back(tracker.view(i));
+    return r;
+}
+
+pcap_reader::Capture capture(const std::string &sample) {
+    auto cap = pcap_reader::read(std::string(SMBSIGN_SAMPLES_DIR) + "/" + sample);
+    EXPECT_FALSE(cap.messages.empty()) << sample;
+    return cap;
+}
+
+std::vector<std::uint8_t> keytab_bytes() {
+    std::ifstream f(std::string(SMBSIGN_SAMPLES_DIR) + "/domain-dc.keytab", std::ios::binary);
+    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+Secrets dc_keytab() {
+    Secrets s;
+    EXPECT_GT(parse_keytab(keytab_bytes(), s), 0u);
+    return s;
+}
+
+const SessionView &signed_session(const Outcome &r) {
+    for (const auto &v : r.sessions)
+        if (v.signatures.valid + v.signatures.invalid + v.signatures.unverifiable > 0)
+            return v;
+    static const SessionView none;
+    ADD_FAILURE() << "no session with signature checks";
+    return none;
+}
+
+struct Sample {
+    const char *file;
+    std::size_t signed_frames; // frames with a signed message, from the final SESSION_SETUP on
+};
+// Counts as `tshark -Y 'smb2.flags.signature==1'` (SMB2/3) and `-Y 'smb.signature !=
+// 42:53:52:53:50:59:4c:20 && smb.signature != 00:00:00:00:00:00:00:00'` (SMB1) give them.
+constexpr Sample kSamples[] = {
+    {"krb-smb1-signed.pcap", 33},          {"krb-smb202-signed.pcap", 55},
+    {"krb-smb21-signed.pcap", 55},         {"krb-smb30-signed.pcap", 55},
+    {"krb-smb311-gmac-signed.pcap", 51},   {"krb-smb311-cmac-signed.pcap", 51},
+    {"krb-smb311-ccache-signed.pcap", 51}, // tickets got before the capture
+};
+
+class KerberosSample : public ::testing::TestWithParam<Sample> {};
+
+TEST(KerberosKeytab, DcKeytabHoldsTheMachineAccountsAes256Key) {
+    Secrets s = dc_keytab();
+    bool machine_aes256 = false;
+    for (const auto &k : s.kerberos_keys)
+        machine_aes256 = machine_aes256 ||
+                         (k.principal == "DC1$@SMBSIGN.LAB" && k.etype == 18 && k.key.size() == 32);
+    EXPECT_TRUE(machine_aes256);
+}
+
+TEST_P(KerberosSample, EverySignedMessageIsValidWithTheDcKeytab) {
+    const Sample &p = GetParam();
+    Outcome r = feed(capture(p.file), dc_keytab());
+    EXPECT_EQ(r.by_frame.size(), p.signed_frames);
+    for (const auto &[frame, code] : r.by_frame)
+        EXPECT_EQ(status_of(code), Status::Valid) << "frame " << frame;
+    const SessionView &v = signed_session(r);
+    EXPECT_EQ(v.signatures.invalid, 0u);
+    EXPECT_EQ(v.signatures.unverifiable, 0u);
+    EXPECT_EQ(v.signatures.key_source, KeySource::Keytab);
+    EXPECT_EQ(v.signatures.key_state, KeyState::Proven);
+    EXPECT_EQ(v.integrity, Integrity::Verified);
+}
+
+// One byte of the body of the 10th signed frame changed: invalid there, and only there.
+TEST_P(KerberosSample, TamperedByteIsInvalidAtExactlyThatFrame) {
+    const Sample &p = GetParam();
+    auto cap = capture(p.file);
+    const Outcome good = feed(cap, dc_keytab());
+    ASSERT_GT(good.by_frame.size(), 10u);
+    const std::uint32_t frame = std::next(good.by_frame.begin(), 10)->first;
+    for (const auto &m : cap.messages)
+        if (m.frame == frame) {
+            ASSERT_GT(m.size, 70u);
+            cap.bytes[m.offset + m.size - 1] ^= 0x01;
+            break;
+        }
+    Outcome r = feed(cap, dc_keytab());
+    for (const auto &[f, code] : r.by_frame)
+        EXPECT_EQ(status_of(code), f == frame ? Status::Invalid : Status::Valid) << "frame " << f;
+    EXPECT_EQ(signed_session(r).integrity, Integrity::Invalid);
+}
+
+// Every key of the keytab changed: the ticket's own integrity check refuses them all, so the
+// key is wrong and nothing is called invalid.
+TEST_P(KerberosSample, WrongKeytabIsKnownAndNothingIsInvalid) {
+    const Sample &p = GetParam();
+    Secrets s = dc_keytab();
+    for (auto &k : s.kerberos_keys)
+        k.key[0] ^= 0x01;
+    s.credentials.clear();
+    Outcome r = feed(capture(p.file), std::move(s));
+    const SessionView &v = signed_session(r);
+    EXPECT_EQ(v.signatures.valid, 0u);
+    EXPECT_EQ(v.signatures.invalid, 0u);
+    EXPECT_EQ(v.signatures.key_source, KeySource::Keytab);
+    EXPECT_EQ(v.signatures.key_state, KeyState::Wrong);
+    for (const auto &[frame, code] : r.by_frame)
+        EXPECT_EQ(reason_of(code), Reason::KeyWrong) << "frame " << frame;
+}
+
+// The machine account's AES-256 key as a secretsdump line does what the keytab does.
+TEST_P(KerberosSample, CredentialsFileKeyLine) {
+    const Sample &p = GetParam();
+    std::string line;
+    for (const auto &k : dc_keytab().kerberos_keys)
+        if (k.principal == "DC1$@SMBSIGN.LAB" && k.etype == 18) {
+            static constexpr char kDigits[] = "0123456789abcdef";
+            line = "SMBSIGN\\DC1$:aes256-cts-hmac-sha1-96:";
+            for (std::uint8_t b : k.key) {
+                line.push_back(kDigits[b >> 4]);
+                line.push_back(kDigits[b & 15]);
+            }
+        }
+    ASSERT_FALSE(line.empty());
+    Secrets s;
+    EXPECT_TRUE(parse_credentials(line, s).empty());
+    Outcome r = feed(capture(p.file), std::move(s));
+    const SessionView &v = signed_session(r);
+    EXPECT_EQ(v.signatures.valid, p.signed_frames);
+    EXPECT_EQ(v.integrity, Integrity::Verified);
+}
+
+// Without a key of the tickets' enctype (only the keytab's AES-128 keys), the session stays
+// unverified, never invalid.
+TEST_P(KerberosSample, NoKeyOfTheTicketsEnctype) {
+    const Sample &p = GetParam();
+    Secrets s = dc_keytab();
+    std::erase_if(s.kerberos_keys, [](const KerberosKey &k) { return k.etype != 17; });
+    s.credentials.clear();
+    ASSERT_FALSE(s.kerberos_keys.empty());
+    Outcome r = feed(capture(p.file), std::move(s));
+    const SessionView &v = signed_session(r);
+    EXPECT_EQ(v.signatures.valid + v.signatures.invalid, 0u);
+    EXPECT_EQ(v.integrity, Integrity::Unverified);
+}
+
+INSTANTIATE_TEST_SUITE_P(DomainLab, KerberosSample, ::testing::ValuesIn(kSamples),
+                         [](const auto &info) {
+                             std::string n = info.param.file;
+                             n = n.substr(0, n.find('.'));
+                             std::erase_if(n, [](char c) { return c == '-'; });
+                             return n;
+                         });
+
+} // namespace
