@@ -3,13 +3,16 @@
 // secret): real AES-256 tickets and AP-REPs opened through MIT krb5, SMB2/3 signing with the
 // first 16 bytes of the acceptor subkey, SMB1 with the whole 32 bytes. Messages are fed to the
 // tracker as the plugin feeds them.
+#include "smbsign/krb/kerberos.hpp"
 #include "smbsign/tracker.hpp"
+#include "smbsign/verify/kerberos.hpp"
 #include "smbsign/verify/verifier.hpp"
 
 #include "pcap_reader.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -176,6 +179,73 @@ TEST_P(KerberosSample, NoKeyOfTheTicketsEnctype) {
     const SessionView &v = signed_session(r);
     EXPECT_EQ(v.signatures.valid + v.signatures.invalid, 0u);
     EXPECT_EQ(v.integrity, Integrity::Unverified);
+}
+
+// The GSS key of a capture's logon, found the way an analyst with other tools would: the
+// AP-REQ and AP-REP read from the SESSION_SETUP messages and opened with the keytab.
+std::string gss_key_hex(const pcap_reader::Capture &cap) {
+    std::optional<krb::ApReq> req;
+    std::optional<krb::ApRep> rep;
+    for (const auto &m : cap.messages) {
+        const Bytes msg = Bytes(cap.bytes).subspan(m.offset, m.size);
+        for (std::size_t i = 0; i < msg.size(); ++i) {
+            if (msg[i] != 0x60 && msg[i] != 0xa1)
+                continue;
+            const krb::Token t = krb::find_kerberos(msg.subspan(i));
+            if (t.ap_req && !req)
+                req = t.ap_req;
+            if (t.ap_rep && !rep)
+                rep = t.ap_rep;
+        }
+    }
+    EXPECT_TRUE(req && rep);
+    if (!req || !rep)
+        return "";
+    KerberosLogon logon;
+    logon.ap_req(*req, dc_keytab().kerberos_keys);
+    logon.ap_rep(*rep);
+    const krb::KeyValue *k = logon.gss_key();
+    EXPECT_NE(k, nullptr);
+    std::string hex;
+    static constexpr char kDigits[] = "0123456789abcdef";
+    for (std::uint8_t b : k != nullptr ? k->view() : Bytes{}) {
+        hex.push_back(kDigits[b >> 4]);
+        hex.push_back(kDigits[b & 15]);
+    }
+    return hex;
+}
+
+// The session's key given by hand (a `session-key:0xID:KEY` line), for SMB1 too: SMB1 signs
+// with all 32 bytes of the AES-256 subkey, SMB2/3 with the first 16; a key cut to 16 bytes
+// fails SMB1's first signature and is named wrong, nothing invalid.
+TEST(KerberosKeyByHand, Smb1AndSmb311SessionKeyLines) {
+    for (const char *file : {"krb-smb1-signed.pcap", "krb-smb311-gmac-signed.pcap"}) {
+        SCOPED_TRACE(file);
+        const auto cap = capture(file);
+        const std::string key = gss_key_hex(cap);
+        ASSERT_EQ(key.size(), 64u);                                         // AES-256
+        const std::uint64_t id = signed_session(feed(cap, dc_keytab())).id; // UID / SessionId
+        char prefix[64];
+        std::snprintf(prefix, sizeof prefix,
+                      "session-key:0x%llx:", static_cast<unsigned long long>(id));
+        Secrets whole;
+        EXPECT_TRUE(parse_credentials(std::string(prefix) + key, whole).empty());
+        const SessionView &v = signed_session(feed(cap, std::move(whole)));
+        EXPECT_EQ(v.integrity, Integrity::Verified);
+        EXPECT_EQ(v.signatures.key_source, KeySource::SessionKey);
+        EXPECT_EQ(v.signatures.key_state, KeyState::Proven);
+        Secrets cut;
+        EXPECT_TRUE(parse_credentials(std::string(prefix) + key.substr(0, 32), cut).empty());
+        const Outcome r = feed(cap, std::move(cut));
+        const SessionView &c = signed_session(r);
+        if (std::string(file).find("smb1") != std::string::npos) {
+            EXPECT_EQ(c.signatures.valid, 0u);
+            EXPECT_EQ(c.signatures.invalid, 0u);
+            EXPECT_EQ(c.signatures.key_state, KeyState::Wrong);
+        } else {
+            EXPECT_EQ(c.integrity, Integrity::Verified); // SMB2/3 only use the first 16 bytes
+        }
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(DomainLab, KerberosSample, ::testing::ValuesIn(kSamples),

@@ -399,7 +399,9 @@ private:
         if (!signing.known())
             return unverifiable(s, s.unsupported ? Reason::Unsupported : Reason::NoSetup);
         Session &keyed = session(signing.key_session()); // a deque: `s` stays valid
-        if (!keyed.have_key)
+        if (!keyed.have_key && !keyed.key_failed && &keyed == &s)
+            smb1_given_key(s, h.uid);
+        if (!keyed.have_key || keyed.key_failed)
             return unverifiable(s, no_key_reason(keyed));
         if (!sequence)
             return unverifiable(s, Reason::NoSequence);
@@ -412,8 +414,22 @@ private:
                                          h.is_reply() ? std::nullopt : std::optional{h.mid});
         if (check.resynced)
             return unverifiable(s, Reason::NoSequence);
-        // SMB1 keys come from NTLMv2 or a Kerberos ticket, both proven.
-        return record(ctx, s, true, check.mac);
+        // Keys from NTLMv2 or a Kerberos ticket are proven; one given by hand is proven by
+        // its first valid signature.
+        return record(ctx, s, keyed.sum.key_state == KeyState::Proven, check.mac);
+    }
+
+    // A key given by hand for an SMB1 session (a credentials-file `session-key:0xUID:KEY`
+    // line, the UID as smbsign.session_id shows it; 16 or 32 bytes, all of it signs): for
+    // Kerberos sessions whose exchange or keytab is not at hand.
+    void smb1_given_key(Session &s, std::uint16_t uid) {
+        const SessionKey *k = secrets_.session_key(uid);
+        if (k == nullptr)
+            return;
+        s.session_key = *k;
+        s.have_key = true;
+        s.sum.key_source = KeySource::SessionKey;
+        s.sum.key_state = KeyState::Unknown;
     }
 
     Secrets secrets_;
