@@ -145,6 +145,32 @@ TEST_P(KerberosSample, WrongKeytabIsKnownAndNothingIsInvalid) {
         EXPECT_EQ(reason_of(code), Reason::KeyWrong) << "frame " << frame;
 }
 
+// The AP-REP altered (the last byte of its encrypted part, in the final SESSION_SETUP
+// response): it no longer decrypts, so whether it held the acceptor subkey, and which
+// key signs, is unknown. Nothing is called invalid and no other key stands in.
+TEST_P(KerberosSample, AlteredApRepLeavesTheSessionWithoutAKey) {
+    const Sample &p = GetParam();
+    auto cap = capture(p.file);
+    const Outcome good = feed(cap, dc_keytab());
+    const std::uint32_t setup = signed_session(good).setup_frame;
+    std::optional<std::size_t> at; // the last byte of the AP-REP's ciphertext
+    for (const auto &m : cap.messages) {
+        const Bytes msg = Bytes(cap.bytes).subspan(m.offset, m.size);
+        for (std::size_t i = 0; m.frame == setup && !at && i < msg.size(); ++i)
+            if (const krb::Token t = krb::find_kerberos(msg.subspan(i)); t.ap_rep)
+                at = static_cast<std::size_t>(t.ap_rep->enc_part.cipher.data() - cap.bytes.data()) +
+                     t.ap_rep->enc_part.cipher.size() - 1;
+    }
+    ASSERT_TRUE(at);
+    cap.bytes[*at] ^= 0x01;
+    const SessionView &v = signed_session(feed(cap, dc_keytab()));
+    EXPECT_EQ(v.signatures.valid, 0u);
+    EXPECT_EQ(v.signatures.invalid, 0u);
+    EXPECT_EQ(v.signatures.unverifiable, p.signed_frames);
+    EXPECT_NE(v.signatures.key_state, KeyState::Proven);
+    EXPECT_EQ(v.integrity, Integrity::Unverified);
+}
+
 // The machine account's AES-256 key as a secretsdump line does what the keytab does.
 TEST_P(KerberosSample, CredentialsFileKeyLine) {
     const Sample &p = GetParam();

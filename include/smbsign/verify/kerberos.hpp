@@ -26,6 +26,9 @@ public:
         NoKey,  // no long-term key of the ticket's enctype
         Wrong,  // keys of that enctype were given, none opens the ticket
         Opened, // the ticket (and authenticator) decrypted
+        // An AP-REP the ticket's key does not open: altered, or not this logon's. Whether it
+        // held an acceptor subkey, and so which key signs, is unknown.
+        ApRepUnreadable,
     };
 
     // The AP-REQ of a SESSION_SETUP request: open the ticket with the first long-term key of
@@ -57,14 +60,21 @@ public:
             return;
         const krb::KeyValue &tk = *ticket_key_;
         auto plain = krb::decrypt(tk.etype, tk.view(), krb::kUsageApRep, rep.enc_part.cipher);
-        if (plain && krb::is_part(plain->view(), krb::kAppEncApRepPart))
+        if (plain && krb::is_part(plain->view(), krb::kAppEncApRepPart)) {
             acceptor_ = krb::ap_rep_subkey(plain->view());
+            return;
+        }
+        // No fallback to the initiator's keys (MS-KILE 3.1.1.2 would take the AP-REP's).
+        wipe();
+        state_ = State::ApRepUnreadable;
     }
 
     [[nodiscard]] State state() const noexcept { return state_; }
 
     // MS-KILE 3.1.1.2: the session's GSS key, or nothing before the ticket opened.
     [[nodiscard]] const krb::KeyValue *gss_key() const noexcept {
+        if (state_ != State::Opened)
+            return nullptr;
         if (acceptor_)
             return &*acceptor_;
         if (initiator_)

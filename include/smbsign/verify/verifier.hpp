@@ -178,6 +178,13 @@ private:
             s.sum.key_source = KeySource::Keytab;
             s.sum.key_state = KeyState::Wrong;
         }
+        if (s.krb.state() == KerberosLogon::State::ApRepUnreadable &&
+            s.sum.key_source == KeySource::Keytab) { // the AP-REQ's key is not the one that signs
+            s.session_key.wipe();
+            s.have_key = false;
+            s.unsupported = true; // "Kerberos without a session key"
+            s.sum.key_state = KeyState::Unknown;
+        }
         const krb::KeyValue *k = s.krb.gss_key();
         if (auto key = k != nullptr ? SessionKey::from_gss(k->view()) : std::nullopt) {
             s.session_key = *key; // the whole GSS key (session_key.hpp says who takes what)
