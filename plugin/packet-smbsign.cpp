@@ -104,6 +104,7 @@ constexpr std::array<expert_field *, kFindingCount> ei_finding = {
     &ei_outcome_mismatch,
     &ei_signature_invalid, // SignatureAltered and SignatureInvalid: one entry, two texts
     &ei_signature_invalid,
+    &ei_key_wrong, // KeyWrong and KeytabWrong: one entry, two texts
     &ei_key_wrong,
     &ei_all_verified,
     &ei_encryption_invalid, // EncryptionAltered and EncryptionInvalid: one entry, two texts
@@ -118,6 +119,10 @@ constexpr bool is_prediction(Finding f) {
 
 constexpr bool is_signature(Finding f) {
     return f == Finding::SignatureAltered || f == Finding::SignatureInvalid;
+}
+
+constexpr bool is_key_wrong(Finding f) {
+    return f == Finding::KeyWrong || f == Finding::KeytabWrong;
 }
 
 constexpr bool is_encryption(Finding f) {
@@ -241,9 +246,8 @@ SignatureItems add_signature_items(const Items &add, const FrameEntry &e, const 
 }
 
 // The tag check of this frame's encrypted message(s) of the session, and the session's
-// counts of tag checks (doc/DEFINITIONS.md, "Encrypted messages").
-// The tag check of this frame's encrypted message(s) of the session, and the session's
-// counts; returns the status item (where an invalid tag's expert info attaches).
+// counts of tag checks (doc/DEFINITIONS.md, "Encrypted messages"); returns the status item
+// (where an invalid tag's expert info attaches).
 proto_item *add_encryption_items(const Items &add, const FrameEntry &e, const SessionView &v) {
     const auto &sig = v.signatures;
     proto_item *item = nullptr;
@@ -352,7 +356,7 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
                            : is_prediction(f)              ? predicted_item
                            : is_signature(f)               ? sig_items.status
                            : is_encryption(f)              ? encryption_item
-                           : f == Finding::KeyWrong        ? sig_items.key
+                           : is_key_wrong(f)               ? sig_items.key
                            : f == Finding::AllVerified     ? sig_items.integrity
                                                            : verdict_item;
         expert_field *ei = ei_finding[static_cast<std::size_t>(f)];

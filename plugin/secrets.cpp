@@ -41,8 +41,9 @@ void credentials_file(Secrets &s) {
     }
     for (std::size_t line : smbsign::verify::parse_credentials(text, s))
         std::fprintf(stderr,
-                     "smbsign: %s line %zu is neither DOMAIN\\user:password nor "
-                     "DOMAIN\\user:RID:LMHASH:NTHASH::: nor session-key:0xID:KEY[:S2C:C2S]\n",
+                     "smbsign: %s line %zu is neither DOMAIN\\user:password, "
+                     "DOMAIN\\user:RID:LMHASH:NTHASH:::, DOMAIN\\account:ETYPE:HEXKEY nor "
+                     "session-key:0xID:KEY[:S2C:C2S]\n",
                      credentials_path, line);
     std::fill(text.begin(), text.end(), '\0');
 }
@@ -79,8 +80,9 @@ void register_prefs(int proto) {
     prefs_register_filename_preference(
         module, "credentials_file", "Credentials file",
         "Accounts to verify SMB signatures with, one per line: DOMAIN\\user:password, or "
-        "pwdump/secretsdump DOMAIN\\user:RID:LMHASH:NTHASH:::, or a session's keys "
-        "session-key:0xSESSIONID:KEY[:S2CKEY:C2SKEY] (KEY 16 or 32 bytes in hex). "
+        "pwdump/secretsdump DOMAIN\\user:RID:LMHASH:NTHASH:::, secretsdump Kerberos keys "
+        "DOMAIN\\account:aes256-cts-hmac-sha1-96:HEX (aes128-cts-hmac-sha1-96, rc4_hmac), or a "
+        "session's keys session-key:0xSESSIONID:KEY[:S2CKEY:C2SKEY] (KEY 16 or 32 bytes in hex). "
         "Wireshark's NTLMSSP password, Kerberos keytab and SMB2 session-key table are used too.",
         &credentials_path, FALSE);
 }

@@ -26,6 +26,7 @@ enum class Finding : std::uint8_t {
     SignatureAltered,        // a signature that does not match, with a proven key
     SignatureInvalid,        // a signature that does not match: altered, or the key is wrong
     KeyWrong,                // set-up frame: the secret given for this user is wrong
+    KeytabWrong,             // set-up frame: the keytab's keys do not open its ticket or proof
     AllVerified,             // set-up frame: every signature of the session checked valid
     EncryptionAltered,       // an encrypted message whose tag does not match, with a proven key
     EncryptionInvalid,       // a tag that does not match: altered, or the key is wrong
@@ -132,7 +133,8 @@ constexpr Findings frame_findings(const SessionView &v, const FrameEntry &e) noe
     if (e.frame != v.setup_frame)
         return out;
     if (v.signatures.key_state == verify::KeyState::Wrong)
-        out.add(Finding::KeyWrong);
+        out.add(v.signatures.key_source == verify::KeySource::Keytab ? Finding::KeytabWrong
+                                                                     : Finding::KeyWrong);
     if (v.integrity == verify::Integrity::Verified)
         out.add(Finding::AllVerified);
     return out;
@@ -146,6 +148,9 @@ constexpr std::string_view detail(Finding f) noexcept {
         return "Invalid SMB signature: message altered in transit";
     case Finding::SignatureInvalid:
         return "Invalid SMB signature: message altered in transit, or the key is wrong";
+    case Finding::KeytabWrong: // a Kerberos ticket, or an RC4 key used as an NT hash
+        return "The keytab's keys for this session are wrong (its ticket or NTLMv2 proof does "
+               "not open with them): its signatures cannot be checked";
     case Finding::EncryptionAltered:
         return "Invalid SMB3 encryption tag: message altered in transit";
     case Finding::EncryptionInvalid:

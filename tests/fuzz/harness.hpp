@@ -13,6 +13,7 @@
 #include "smbsign/anomaly.hpp"
 #include "smbsign/bytes.hpp"
 #include "smbsign/hints.hpp"
+#include "smbsign/krb/kerberos.hpp"
 #include "smbsign/matrix.hpp"
 #include "smbsign/ntlmssp.hpp"
 #include "smbsign/smb1.hpp"
@@ -353,12 +354,51 @@ inline void run_tracker(const std::uint8_t *data, std::size_t size,
     SMBSIGN_FUZZ_CHECK(t.session_count() == 0 && t.connection_count() == 0);
 }
 
+// fuzz_kerberos: the DER reader and the Kerberos/SPNEGO reader (krb/kerberos.hpp) over a
+// security blob. Seeds are whole SMB messages, so the blob is tried at each offset where a
+// DER element of the kinds it starts with could begin (bounded: kMaxKerberosStarts), and the
+// input is also read as the plaintext of each decrypted part. Every span a parse returns
+// must lie inside the input.
+inline constexpr std::size_t kMaxKerberosStarts = 64;
+inline void check_inside(Bytes outer, Bytes inner) noexcept {
+    if (inner.empty())
+        return;
+    SMBSIGN_FUZZ_CHECK(inner.data() >= outer.data() &&
+                       inner.data() + inner.size() <= outer.data() + outer.size());
+}
+inline void run_kerberos_blob(Bytes blob) noexcept {
+    const krb::Token t = krb::find_kerberos(blob);
+    if (t.ap_req) {
+        check_inside(blob, t.ap_req->ticket.cipher);
+        check_inside(blob, t.ap_req->authenticator.cipher);
+    }
+    if (t.ap_rep)
+        check_inside(blob, t.ap_rep->enc_part.cipher);
+    for (const auto &k :
+         {krb::ticket_session_key(blob), krb::authenticator_subkey(blob), krb::ap_rep_subkey(blob)})
+        if (k)
+            SMBSIGN_FUZZ_CHECK(k->size > 0 && k->size <= krb::kMaxKeySize);
+}
+inline void run_kerberos(const std::uint8_t *data, std::size_t size) noexcept {
+    const Bytes in(data, size);
+    run_kerberos_blob(in);
+    std::size_t starts = 0;
+    for (std::size_t i = 1; i < size && starts < kMaxKerberosStarts; ++i) {
+        const std::uint8_t b = data[i];
+        if (b != 0x60 && b != 0xa0 && b != 0xa1 && b != 0x6e && b != 0x6f)
+            continue;
+        ++starts;
+        run_kerberos_blob(in.subspan(i));
+    }
+}
+
 // Every target over one input: what a regression replay calls.
 inline void run_all(const std::uint8_t *data, std::size_t size) noexcept {
     run_smb1(data, size);
     run_smb2(data, size);
     run_transform(data, size);
     run_tracker(data, size);
+    run_kerberos(data, size);
 }
 
 } // namespace smbsign::fuzz

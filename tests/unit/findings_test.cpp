@@ -179,6 +179,11 @@ TEST(Findings, WrongKeyAndFullVerificationOnTheSetupFrameOnly) {
     EXPECT_FALSE(frame_findings(wrong, signed_entry(kLater, none)).contains(Finding::KeyWrong));
     EXPECT_FALSE(frame_findings(wrong, signed_entry(kSetup, none)).contains(Finding::AllVerified));
     EXPECT_EQ(severity(Finding::KeyWrong), Severity::Warn);
+    // A keytab's keys: a text of their own (the ticket or proof did not open).
+    wrong.signatures.key_source = verify::KeySource::Keytab;
+    EXPECT_TRUE(frame_findings(wrong, signed_entry(kSetup, none)).contains(Finding::KeytabWrong));
+    EXPECT_FALSE(frame_findings(wrong, signed_entry(kSetup, none)).contains(Finding::KeyWrong));
+    EXPECT_EQ(severity(Finding::KeytabWrong), Severity::Warn);
 
     SessionView proven = signed_session(verify::KeyState::Proven);
     proven.integrity = verify::Integrity::Verified;

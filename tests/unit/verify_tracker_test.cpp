@@ -313,16 +313,22 @@ std::vector<std::uint8_t> keytab(const std::vector<std::pair<std::uint16_t, Byte
 }
 
 // A keytab's RC4-HMAC key (etype 23) is the account's NT hash: it verifies the session;
-// keys of other types are skipped.
+// every key (AES included) is also kept as a Kerberos long-term key, with its principal.
 TEST(VerifyTracker, KeytabRc4KeyIsAnNtHash) {
     auto nt = nt_hash_from_password(kLabPassword);
     ASSERT_TRUE(nt);
     const std::array<std::uint8_t, 32> aes256{};
     const auto kt = keytab({{18, Bytes(aes256)}, {23, Bytes(*nt)}});
     Secrets s;
-    EXPECT_EQ(parse_keytab(kt, s), 1u);
+    EXPECT_EQ(parse_keytab(kt, s), 2u);
     ASSERT_EQ(s.credentials.size(), 1u);
     EXPECT_EQ(s.credentials[0].user, "smbsign");
+    ASSERT_EQ(s.kerberos_keys.size(), 2u);
+    EXPECT_EQ(s.kerberos_keys[0].principal, "smbsign@SMBSIGN.LAB");
+    EXPECT_EQ(s.kerberos_keys[0].etype, 18);
+    EXPECT_EQ(s.kerberos_keys[0].kvno, 1u);
+    EXPECT_EQ(s.kerberos_keys[0].key.size(), 32u);
+    EXPECT_EQ(s.kerberos_keys[1].etype, 23);
     Outcome r = run("smb2-signed-readwrite.pcap", std::move(s));
     const SessionView &v = signed_session(r);
     EXPECT_EQ(v.integrity, Integrity::Verified);

@@ -5,7 +5,9 @@
 //   - a credentials file: `DOMAIN\user:password` lines, pwdump/secretsdump lines
 //     `DOMAIN\user:RID:LMHASH:NTHASH:::` and session-key lines
 //     `session-key:0xSESSIONID:KEY[:S2CKEY:C2SKEY]`;
-//   - an MIT keytab, whose RC4-HMAC (etype 23) keys are NT hashes.
+//   - an MIT keytab, whose RC4-HMAC (etype 23) keys are NT hashes;
+//   - Kerberos long-term keys (every etype) from the keytab and from credentials-file lines
+//     as secretsdump prints them, `DOMAIN\account:aes256-cts-hmac-sha1-96:HEX`.
 // Secrets stay in memory here: nothing in this file prints, logs or returns them as text.
 #pragma once
 
@@ -32,6 +34,14 @@ struct Credential {
     KeySource source = KeySource::Password;
 };
 
+// A service's (or any account's) long-term Kerberos key: it opens the tickets issued to it.
+struct KerberosKey {
+    std::string principal; // `a/b@REALM` from a keytab, `account` from a credentials line
+    std::int32_t etype = 0;
+    std::optional<std::uint32_t> kvno; // as the keytab says; none from a credentials line
+    std::vector<std::uint8_t> key;
+};
+
 // The keys given for one SMB2 session: its session key (16 or 32 bytes) and/or the
 // cipher keys of each direction (Wireshark's table columns Server-to-Client and
 // Client-to-Server, 16 or 32 bytes). Any of them may be empty.
@@ -45,9 +55,10 @@ struct SessionSecret {
 struct Secrets {
     std::vector<Credential> credentials;
     std::vector<SessionSecret> session_keys;
+    std::vector<KerberosKey> kerberos_keys;
 
     [[nodiscard]] bool empty() const noexcept {
-        return credentials.empty() && session_keys.empty();
+        return credentials.empty() && session_keys.empty() && kerberos_keys.empty();
     }
     // A password for any user (Wireshark's ntlmssp.nt_password). False if it is not UTF-8.
     bool add_password(std::string_view password, std::string_view user = {},
@@ -179,6 +190,72 @@ inline bool add_session_key_line(Secrets &out, std::string_view rest) {
                                       f.size() == 4 ? f[3] : std::string_view{});
 }
 
+namespace krb_etype {
+// RFC 3961 8, RFC 3962, RFC 4757, RFC 8009: the enctype numbers of the keys secretsdump and
+// keytabs hold.
+inline constexpr std::int32_t kDesCbcCrc = 1;
+inline constexpr std::int32_t kDesCbcMd5 = 3;
+inline constexpr std::int32_t kAes128CtsSha1 = 17;
+inline constexpr std::int32_t kAes256CtsSha1 = 18;
+inline constexpr std::int32_t kAes128CtsSha256 = 19;
+inline constexpr std::int32_t kAes256CtsSha384 = 20;
+inline constexpr std::int32_t kRc4Hmac = 23;
+inline constexpr std::int32_t kIgnored = 0; // a name we know and skip (single DES)
+
+// The enctype a credentials line names (secretsdump's and MIT's spellings), or nothing.
+inline std::optional<std::int32_t> from_name(std::string_view name) noexcept {
+    struct Name {
+        std::string_view text;
+        std::int32_t etype;
+    };
+    static constexpr Name kNames[] = {
+        {"aes256-cts-hmac-sha1-96", kAes256CtsSha1},
+        {"aes128-cts-hmac-sha1-96", kAes128CtsSha1},
+        {"aes256-cts-hmac-sha384-192", kAes256CtsSha384},
+        {"aes128-cts-hmac-sha256-128", kAes128CtsSha256},
+        {"rc4_hmac", kRc4Hmac},
+        {"rc4-hmac", kRc4Hmac},
+        {"arcfour-hmac", kRc4Hmac},
+        {"des-cbc-md5", kIgnored},
+        {"des-cbc-crc", kIgnored},
+    };
+    for (const Name &n : kNames)
+        if (n.text == name)
+            return n.etype;
+    return std::nullopt;
+}
+} // namespace krb_etype
+
+// `ACCOUNT:ETYPE-NAME:HEX` (secretsdump's Kerberos keys): true when the line has that shape,
+// whether the key was taken (single DES is skipped) or the hex is bad (`bad` set).
+inline bool parse_kerberos_key_line(std::string_view line, Secrets &out, bool &bad) {
+    const auto c1 = line.find(':');
+    const auto c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+    if (c2 == std::string_view::npos || line.find(':', c2 + 1) != std::string_view::npos)
+        return false;
+    const auto etype = krb_etype::from_name(line.substr(c1 + 1, c2 - c1 - 1));
+    if (!etype)
+        return false;
+    bad = false;
+    if (*etype == krb_etype::kIgnored)
+        return true;
+    auto key = smbsign::parse_hex(line.substr(c2 + 1), 64);
+    if (!key || key->empty()) {
+        bad = true;
+        return true;
+    }
+    if (*etype == krb_etype::kRc4Hmac && key->size() == 16) { // the NT hash (RFC 4757 2)
+        Credential c;
+        split_account(line.substr(0, c1), c.user, c.domain);
+        std::copy(key->begin(), key->end(), c.nt_hash.begin());
+        c.source = KeySource::NtHash;
+        out.credentials.push_back(std::move(c));
+    }
+    out.kerberos_keys.push_back(
+        {std::string(line.substr(0, c1)), *etype, std::nullopt, std::move(*key)});
+    return true;
+}
+
 // Reads a credentials file's text into `out`; returns the numbers of lines that could not
 // be read (1-based), so the caller can point at them without quoting them. Blank lines and
 // lines starting with '#' are skipped.
@@ -200,6 +277,12 @@ inline std::vector<std::size_t> parse_credentials(std::string_view text, Secrets
         const auto colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0) {
             bad.push_back(number);
+            continue;
+        }
+        bool bad_key = false;
+        if (parse_kerberos_key_line(line, out, bad_key)) {
+            if (bad_key)
+                bad.push_back(number);
             continue;
         }
         Credential c;
@@ -236,76 +319,105 @@ inline std::vector<std::size_t> parse_credentials(std::string_view text, Secrets
     return bad;
 }
 
-// An MIT keytab (format 0x0501 or 0x0502): every RC4-HMAC (etype 23) key of 16 bytes is an
-// NT hash, for the principal's first component as user. Returns how many were added;
-// stops quietly at the first entry that does not parse.
-inline std::size_t parse_keytab(Bytes data, Secrets &out) {
-    constexpr std::uint16_t kEtypeRc4Hmac = 23;
-    Reader r(data);
-    std::uint8_t v0 = 0, v1 = 0;
-    if (!r.read_u8(v0) || !r.read_u8(v1) || v0 != 5 || (v1 != 1 && v1 != 2))
-        return 0;
-    // 0x0502 is big-endian; 0x0501 uses the host order of the writer, taken as little.
-    const bool big = v1 == 2;
-    auto u16 = [&](Reader &rd, std::uint16_t &v) {
-        if (!rd.read_u16le(v))
+namespace detail {
+// The keytab's integers: big-endian in format 0x0502, the writer's order (taken as little)
+// in 0x0501.
+struct KeytabReader {
+    Reader r;
+    bool big;
+    bool u16(std::uint16_t &v) {
+        if (!r.read_u16le(v))
             return false;
         if (big)
             v = static_cast<std::uint16_t>(v >> 8 | v << 8);
         return true;
-    };
-    auto u32 = [&](Reader &rd, std::uint32_t &v) {
-        if (!rd.read_u32le(v))
+    }
+    bool u32(std::uint32_t &v) {
+        if (!r.read_u32le(v))
             return false;
         if (big)
             v = (v >> 24) | ((v >> 8) & 0xFF00) | ((v << 8) & 0xFF0000) | (v << 24);
         return true;
-    };
+    }
+    bool counted(std::string &into) {
+        std::uint16_t len = 0;
+        Bytes b;
+        if (!u16(len) || !r.read_bytes(len, b))
+            return false;
+        into.assign(b.begin(), b.end());
+        return true;
+    }
+};
+
+// One keytab entry (MIT's keytab file format): principal `a/b@REALM`, timestamp, 8-bit
+// kvno, keyblock, and in 0x0502 an optional 32-bit kvno that supersedes the 8-bit one.
+inline bool parse_keytab_entry(Bytes entry, bool big, bool v1, KerberosKey &out) {
+    KeytabReader e{Reader(entry), big};
+    std::uint16_t components = 0;
+    std::string realm;
+    if (!e.u16(components) || !e.counted(realm))
+        return false;
+    if (v1 && components > 0)
+        --components; // 0x0501 counts the realm too
+    out.principal.clear();
+    for (std::uint16_t i = 0; i < components; ++i) {
+        std::string part;
+        if (!e.counted(part))
+            return false;
+        out.principal += (i == 0 ? "" : "/") + part;
+    }
+    out.principal += "@" + realm;
+    std::uint32_t name_type = 0, timestamp = 0, kvno32 = 0;
+    std::uint8_t vno8 = 0;
+    std::uint16_t etype = 0, key_len = 0;
+    Bytes key;
+    if ((!v1 && !e.u32(name_type)) || !e.u32(timestamp) || !e.r.read_u8(vno8) || !e.u16(etype) ||
+        !e.u16(key_len) || !e.r.read_bytes(key_len, key))
+        return false;
+    out.etype = static_cast<std::int16_t>(etype);
+    out.kvno = vno8;
+    if (e.r.remaining() >= 4 && e.u32(kvno32) && kvno32 != 0)
+        out.kvno = kvno32;
+    out.key.assign(key.begin(), key.end());
+    return true;
+}
+} // namespace detail
+
+// An MIT keytab (format 0x0501 or 0x0502): every key becomes a Kerberos long-term key, and
+// every RC4-HMAC (etype 23) key of 16 bytes is also an NT hash (RFC 4757 2), for the
+// principal's first component as user. Returns how many keys were added; stops quietly at
+// the first entry that does not parse.
+inline std::size_t parse_keytab(Bytes data, Secrets &out) {
+    Reader r(data);
+    std::uint8_t v0 = 0, v1 = 0;
+    if (!r.read_u8(v0) || !r.read_u8(v1) || v0 != 5 || (v1 != 1 && v1 != 2))
+        return 0;
+    detail::KeytabReader sizes{r, v1 == 2};
     std::size_t added = 0;
-    while (r.remaining() >= 4) {
+    while (sizes.r.remaining() >= 4) {
         std::uint32_t size_raw = 0;
-        u32(r, size_raw);
+        sizes.u32(size_raw);
         const auto size = static_cast<std::int32_t>(size_raw);
         const std::uint32_t length =
             size < 0 ? static_cast<std::uint32_t>(-(std::int64_t)size) : size_raw;
         Bytes entry;
-        if (!r.read_bytes(length, entry))
+        if (!sizes.r.read_bytes(length, entry))
             break;
         if (size <= 0)
             continue; // a hole
-        Reader e(entry);
-        std::uint16_t components = 0;
-        if (!u16(e, components))
+        KerberosKey k;
+        if (!detail::parse_keytab_entry(entry, v1 == 2, v1 == 1, k))
             break;
-        if (v1 == 1)
-            --components; // 0x0501 counts the realm too
-        std::string user;
-        auto counted = [&](std::string *into) {
-            std::uint16_t len = 0;
-            Bytes b;
-            if (!u16(e, len) || !e.read_bytes(len, b))
-                return false;
-            if (into != nullptr)
-                into->assign(b.begin(), b.end());
-            return true;
-        };
-        bool ok = counted(nullptr); // realm
-        for (std::uint16_t i = 0; ok && i < components; ++i)
-            ok = counted(i == 0 ? &user : nullptr);
-        std::uint32_t skip32 = 0;
-        std::uint8_t vno8 = 0;
-        std::uint16_t etype = 0, key_len = 0;
-        Bytes key;
-        if (!ok || (v1 == 2 && !u32(e, skip32)) || !u32(e, skip32) || !e.read_u8(vno8) ||
-            !u16(e, etype) || !u16(e, key_len) || !e.read_bytes(key_len, key))
-            break;
-        if (etype != kEtypeRc4Hmac || key.size() != 16)
+        if (k.key.empty())
             continue;
-        Credential c;
-        c.user = user;
-        std::copy(key.begin(), key.end(), c.nt_hash.begin());
-        c.source = KeySource::Keytab;
-        out.credentials.push_back(std::move(c));
+        if (k.etype == krb_etype::kRc4Hmac && k.key.size() == 16) {
+            Credential c;
+            c.user = k.principal.substr(0, k.principal.find_first_of("/@"));
+            std::copy(k.key.begin(), k.key.end(), c.nt_hash.begin());
+            c.source = KeySource::Keytab;
+            out.credentials.push_back(std::move(c));
+        }
+        out.kerberos_keys.push_back(std::move(k));
         ++added;
     }
     return added;

@@ -11,7 +11,9 @@
 // the key gives (bounded). No message bytes are kept.
 #pragma once
 
+#include "smbsign/krb/kerberos.hpp"
 #include "smbsign/ntlmssp.hpp"
+#include "smbsign/verify/kerberos.hpp"
 #include "smbsign/verify/ntlm.hpp"
 #include "smbsign/verify/result.hpp"
 #include "smbsign/verify/secrets.hpp"
@@ -108,6 +110,7 @@ private:
         SessionKey session_key;  // 16 or 32 bytes (session_key.hpp)
         Smb2SigningState smb2;
         Smb2EncryptionState encryption; // smb2_encryption.hpp
+        KerberosLogon krb;              // a Kerberos logon's keys (verify/kerberos.hpp)
     };
     struct Connection {
         Smb2NegotiateHash negotiate;
@@ -177,6 +180,40 @@ private:
         }
         if (!tried)
             s.sum.key_state = KeyState::Unknown;
+    }
+
+    // A SESSION_SETUP blob's Kerberos, read once per message: the AP-REQ of a request opens
+    // the ticket with the long-term keys given, the AP-REP of a response gives the acceptor
+    // subkey. The session takes the GSS key as soon as there is one (MS-KILE 3.1.1.2), so
+    // the final response, signed with it, is checked in the same pass. True when the blob
+    // held Kerberos.
+    bool kerberos(Session &s, Bytes blob) {
+        const krb::Token token = krb::find_kerberos(blob);
+        if (token.ap_req && !s.have_key)
+            s.krb.ap_req(*token.ap_req, secrets_.kerberos_keys);
+        if (token.ap_rep)
+            s.krb.ap_rep(*token.ap_rep);
+        if (!token.ap_req && !token.ap_rep)
+            return false;
+        if (s.krb.state() == KerberosLogon::State::Wrong && !s.have_key) {
+            s.sum.key_source = KeySource::Keytab;
+            s.sum.key_state = KeyState::Wrong;
+        }
+        if (s.krb.state() == KerberosLogon::State::ApRepUnreadable &&
+            s.sum.key_source == KeySource::Keytab) { // the AP-REQ's key is not the one that signs
+            s.session_key.wipe();
+            s.have_key = false;
+            s.unsupported = true; // "Kerberos without a session key"
+            s.sum.key_state = KeyState::Unknown;
+        }
+        const krb::KeyValue *k = s.krb.gss_key();
+        if (auto key = k != nullptr ? SessionKey::from_gss(k->view()) : std::nullopt) {
+            s.session_key = *key; // the whole GSS key (session_key.hpp says who takes what)
+            s.have_key = true;
+            s.sum.key_source = KeySource::Keytab;
+            s.sum.key_state = KeyState::Proven; // the ticket's own checksum proved the key
+        }
+        return true;
     }
 
     // CHALLENGE in a SESSION_SETUP response's blob: the server challenge of the proof.
@@ -308,10 +345,11 @@ private:
             const bool binding = m.setup != nullptr && m.setup->binding;
             s.smb2.setup_request(connection(ctx.conn).negotiate, h.session_id == 0, binding, is_311,
                                  m.bytes);
-            if (!s.have_key)
+            if (!kerberos(s, blob_of(m.setup)) && !s.have_key)
                 authenticate(s, blob_of(m.setup));
             return;
         }
+        kerberos(s, blob_of(m.setup));
         if (h.status == smb2::kStatusMoreProcessingRequired) {
             s.smb2.setup_continues(is_311, m.bytes);
             take_challenge(s, blob_of(m.setup));
@@ -410,13 +448,16 @@ private:
         const smb1::Header &h = m.header;
         const Bytes blob = blob_of(m.setup);
         if (!h.is_reply()) {
-            const bool final_leg = find_ntlmssp(blob, ntlm::kMessageAuthenticate).has_value();
-            if (!s.have_key)
+            const bool krb = kerberos(s, blob);
+            const bool final_leg =
+                krb || find_ntlmssp(blob, ntlm::kMessageAuthenticate).has_value();
+            if (!krb && !s.have_key)
                 authenticate(s, blob);
             if (final_leg)
                 signing.start(ctx.session);
             return;
         }
+        kerberos(s, blob);
         if (h.nt_status() && h.status == smb1::kStatusMoreProcessingRequired) {
             take_challenge(s, blob);
             return;
@@ -468,7 +509,9 @@ private:
         if (!signing.known())
             return unverifiable(s, s.unsupported ? Reason::Unsupported : Reason::NoSetup);
         Session &keyed = session(signing.key_session()); // a deque: `s` stays valid
-        if (!keyed.have_key)
+        if (!keyed.have_key && !keyed.key_failed && &keyed == &s)
+            smb1_given_key(s, h.uid);
+        if (!keyed.have_key || keyed.key_failed)
             return unverifiable(s, no_key_reason(keyed));
         if (!sequence)
             return unverifiable(s, Reason::NoSequence);
@@ -481,8 +524,22 @@ private:
                                          h.is_reply() ? std::nullopt : std::optional{h.mid});
         if (check.resynced)
             return unverifiable(s, Reason::NoSequence);
-        // SMB1 keys come from NTLMv2 only, so they are proven.
-        return record(ctx, s, true, check.mac);
+        // Keys from NTLMv2 or a Kerberos ticket are proven; one given by hand is proven by
+        // its first valid signature.
+        return record(ctx, s, keyed.sum.key_state == KeyState::Proven, check.mac);
+    }
+
+    // A key given by hand for an SMB1 session (a credentials-file `session-key:0xUID:KEY`
+    // line, the UID as smbsign.session_id shows it; 16 or 32 bytes, all of it signs): for
+    // Kerberos sessions whose exchange or keytab is not at hand.
+    void smb1_given_key(Session &s, std::uint16_t uid) {
+        const SessionKey *k = secrets_.session_key(uid);
+        if (k == nullptr)
+            return;
+        s.session_key = *k;
+        s.have_key = true;
+        s.sum.key_source = KeySource::SessionKey;
+        s.sum.key_state = KeyState::Unknown;
     }
 
     Secrets secrets_;
