@@ -22,6 +22,8 @@ enum class Finding : std::uint8_t {
     PredictedDenied,         // prediction frame: STATUS_ACCESS_DENIED at TREE_CONNECT
     PredictedSigningFailure, // prediction frame: signing failure
     OutcomeMismatch,         // outcome frame: observed differs from predicted
+    RelayBothLegs,           // AUTHENTICATE: linked to another leg of an NTLM relay (relay.hpp)
+    RelayOneLeg,             // AUTHENTICATE: one-leg relay signals only
     Count
 };
 
@@ -36,6 +38,7 @@ constexpr Severity severity(Finding f) noexcept {
     case Finding::PredictedBlock:
     case Finding::PredictedDenied:
     case Finding::PredictedSigningFailure:
+    case Finding::RelayBothLegs:
         return Severity::Error;
     default:
         return Severity::Warn;
@@ -53,7 +56,8 @@ constexpr bool is_malformed(Anomaly a) noexcept {
 constexpr Severity severity(Anomaly a) noexcept {
     if (is_malformed(a))
         return Severity::Error;
-    if (a == Anomaly::ConnectionLimit || a == Anomaly::SessionLimit || a == Anomaly::PendingLimit)
+    if (a == Anomaly::ConnectionLimit || a == Anomaly::SessionLimit || a == Anomaly::PendingLimit ||
+        a == Anomaly::RelayIndexLimit)
         return Severity::Note;
     return Severity::Warn;
 }
@@ -102,6 +106,9 @@ constexpr Findings session_findings(const SessionView &v, std::uint32_t frame) n
     }
     if (frame == v.outcome_frame && v.consistent == false)
         out.add(Finding::OutcomeMismatch);
+    if (frame == v.relay.frame && v.relay.role != RelayRole::None)
+        out.add(v.relay.role == RelayRole::Suspected ? Finding::RelayOneLeg
+                                                     : Finding::RelayBothLegs);
     return out;
 }
 
