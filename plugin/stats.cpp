@@ -40,14 +40,52 @@ tap_packet_status table_packet(void *data, packet_info *, epan_dissect_t *, cons
     return TAP_PACKET_REDRAW;
 }
 
+// The relay column: "-", or the role, the other leg's session and the relayed session's fate.
+std::string relay_text(const SessionView &v) {
+    const RelayView &r = v.relay;
+    if (r.role == RelayRole::None)
+        return "-";
+    std::string out(to_string(r.role));
+    if (r.peer_session != kNoSession)
+        out += "(#" + std::to_string(r.peer_session + 1) + ")";
+    if (r.outcome != RelayOutcome::None)
+        out += std::string(":") + std::string(to_string(r.outcome));
+    return out;
+}
+
+// The relay signals, separated by spaces (no comma: CSV).
+std::string relay_signals(const SessionView &v) {
+    std::string out;
+    for (unsigned i = 0; i < static_cast<unsigned>(RelaySignal::Count); ++i) {
+        if ((v.relay.signals & bit(static_cast<RelaySignal>(i))) == 0)
+            continue;
+        if (!out.empty())
+            out += ' ';
+        out += to_string(static_cast<RelaySignal>(i));
+    }
+    return out;
+}
+
 std::string consistent_text(const SessionView &v) {
     if (!v.consistent)
         return "-";
     return *v.consistent ? "yes" : "NO";
 }
 
-// One JSON array of session objects; every value is a name from the core or a number,
-// so nothing needs escaping.
+// The NTLM user as a JSON string body: ntlm_text left only the backslash between domain and
+// user to escape.
+std::string json_escaped(const char *s) {
+    std::string out;
+    for (; *s != '\0'; ++s) {
+        if (*s == '\\' || *s == '"')
+            out += '\\';
+        out += *s;
+    }
+    return out;
+}
+
+// One JSON array of session objects; every value is a name from the core, a number or the
+// NTLM user (escaped), so nothing else needs escaping.
 void table_draw_json(const SessionTable &t) {
     std::printf("[");
     const char *sep = "\n";
@@ -62,13 +100,19 @@ void table_draw_json(const SessionTable &t) {
                     "\"client_policy\": \"%s\", \"server_policy\": \"%s\", "
                     "\"verdict\": \"%s\", \"predicted\": \"%s\", \"observed\": \"%s\", "
                     "\"consistent\": %s, \"integrity\": \"%s\", \"negotiate_frame\": %u, "
-                    "\"setup_frame\": %u, \"outcome_frame\": %u}",
+                    "\"setup_frame\": %u, \"outcome_frame\": %u",
                     r.client, r.server, to_string(v.dialect).data(), to_string(v.client).data(),
                     to_string(v.server).data(), to_string(v.verdict).data(),
                     to_string(v.predicted).data(), to_string(v.observed).data(),
                     v.consistent ? (*v.consistent ? "true" : "false") : "null",
                     verify::to_string(v.integrity).data(), v.negotiate_frame, v.setup_frame,
                     v.outcome_frame);
+        std::printf(", \"relay_role\": \"%s\", \"relay_peer_frame\": %u, \"relay_signals\": "
+                    "\"%s\", \"relay_outcome\": \"%s\", \"ntlm_user\": \"%s\", "
+                    "\"ntlm_challenge\": \"%s\", \"ntlm_proof_fp\": \"%s\"}",
+                    to_string(v.relay.role).data(), v.relay.peer_frame,
+                    relay_signals(v).c_str(), to_string(v.relay.outcome).data(),
+                    json_escaped(r.ntlm_user).c_str(), r.ntlm_challenge, r.ntlm_proof_fp);
         sep = ",\n";
     }
     std::printf("\n]\n");
@@ -84,14 +128,15 @@ void table_draw(void *data) {
     if (csv) {
         std::printf("session,session_id,client,server,dialect,client_policy,server_policy,"
                     "verdict,predicted,observed,consistent,integrity,negotiate_frame,"
-                    "setup_frame,outcome_frame\n");
+                    "setup_frame,outcome_frame,relay_role,relay_peer_frame,relay_signals,"
+                    "relay_outcome,ntlm_user,ntlm_challenge,ntlm_proof_fp\n");
     } else {
         std::printf(
             "\n================================================================================"
             "==================================\nSMB signing sessions\n"
-            "%-4s %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %-10s %s\n",
+            "%-4s %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %-10s %-32s %s\n",
             "#", "Client", "Server", "Dialect", "Cli.pol", "Srv.pol", "Verdict", "Predicted",
-            "Observed", "Cons.", "Integrity", "Frames (negotiate/setup/outcome)");
+            "Observed", "Cons.", "Integrity", "Frames (negotiate/setup/outcome)", "NTLM relay");
     }
     for (const auto &[number, r] : t->rows) {
         const SessionView &v = r.view;
@@ -99,21 +144,29 @@ void table_draw(void *data) {
         if (v.id_known)
             std::snprintf(id, sizeof id, "0x%llx", static_cast<unsigned long long>(v.id));
         if (csv) {
-            std::printf("%u,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%u,%u,%u\n", number, id, r.client,
+            std::printf("%u,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%u,%u,%u,", number, id, r.client,
                         r.server, to_string(v.dialect).data(), to_string(v.client).data(),
                         to_string(v.server).data(), to_string(v.verdict).data(),
                         to_string(v.predicted).data(), to_string(v.observed).data(),
                         consistent_text(v).c_str(), verify::to_string(v.integrity).data(),
                         v.negotiate_frame, v.setup_frame, v.outcome_frame);
+            std::printf("%s,%u,%s,%s,%s,%s,%s\n",
+                        v.relay.role == RelayRole::None ? "" : to_string(v.relay.role).data(),
+                        v.relay.peer_frame, relay_signals(v).c_str(),
+                        v.relay.outcome == RelayOutcome::None ? ""
+                                                              : to_string(v.relay.outcome).data(),
+                        r.ntlm_user, r.ntlm_challenge, r.ntlm_proof_fp);
             continue;
         }
-        std::printf("%-4u %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %-10s %u/%u/%u\n",
+        char frames[40];
+        std::snprintf(frames, sizeof frames, "%u/%u/%u", v.negotiate_frame, v.setup_frame,
+                      v.outcome_frame);
+        std::printf("%-4u %-22s %-22s %-10s %-9s %-9s %-15s %-24s %-22s %-5s %-10s %-32s %s\n",
                     number, r.client, r.server, to_string(v.dialect).data(),
                     to_string(v.client).data(), to_string(v.server).data(),
                     to_string(v.verdict).data(), to_string(v.predicted).data(),
                     to_string(v.observed).data(), consistent_text(v).c_str(),
-                    verify::to_string(v.integrity).data(), v.negotiate_frame, v.setup_frame,
-                    v.outcome_frame);
+                    verify::to_string(v.integrity).data(), frames, relay_text(v).c_str());
     }
     if (!csv)
         std::printf(
@@ -206,12 +259,14 @@ constexpr std::size_t kPredicted = kValues<Predicted::SigningFailure>;
 constexpr std::size_t kObserved = kValues<Observed::SigningFailure>;
 constexpr std::size_t kConsistency = std::size(kConsistencyLabels);
 constexpr std::size_t kIntegrity = kValues<verify::Integrity::Invalid>;
+constexpr std::size_t kRelayRoles = kValues<RelayRole::Suspected>;
 static_assert(kVerdicts <= kMaxCategories && kPolicies <= kMaxCategories &&
                   kPredicted <= kMaxCategories && kObserved <= kMaxCategories &&
-                  kConsistency <= kMaxCategories && kIntegrity <= kMaxCategories,
+                  kConsistency <= kMaxCategories && kIntegrity <= kMaxCategories &&
+                  kRelayRoles <= kMaxCategories,
               "a stats-tree group has more categories than counters");
 
-std::array<Group, 7> groups = {{
+std::array<Group, 8> groups = {{
     {"Verdict",
      kVerdicts,
      [](const SessionView &v) { return static_cast<std::uint8_t>(v.verdict); },
@@ -243,6 +298,11 @@ std::array<Group, 7> groups = {{
      [](const SessionView &v) { return static_cast<std::uint8_t>(v.integrity); },
      {},
      label_of<verify::Integrity>},
+    {"NTLM relay role",
+     kRelayRoles,
+     [](const SessionView &v) { return static_cast<std::uint8_t>(v.relay.role); },
+     {},
+     label_of<RelayRole>},
 }};
 
 std::map<std::uint32_t, SessionView> tree_sessions;

@@ -240,7 +240,7 @@ inline std::string ntlm_text(Bytes raw, bool unicode, std::size_t max = 64) {
     };
     const std::size_t step = unicode ? 2 : 1;
     for (std::size_t i = 0; i + step <= raw.size(); i += step) {
-        if (out.size() + 3 > max) {
+        if (out.size() + 6 > max) { // room for one character (3 bytes) and "..."
             out += "...";
             break;
         }

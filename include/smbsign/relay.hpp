@@ -496,6 +496,10 @@ inline RelaySignals RelayIndex::pair_evidence(const Leg &self, const Leg &peer) 
         if ((v.authenticate_flags & relay::kProtectionFlags & ~r.authenticate_flags) != 0)
             s |= bit(RelaySignal::FlagsDropped);
     }
+    // ntlmrelayx --remove-mic also strips them from the NEGOTIATE it forwards to the target.
+    if (v.negotiate_seen && r.negotiate_seen &&
+        (v.negotiate_flags & relay::kProtectionFlags & ~r.negotiate_flags) != 0)
+        s |= bit(RelaySignal::FlagsDropped);
     const Endpoints *ve = endpoints(victim.conn);
     const Endpoints *re = endpoints(relayed.conn);
     if (ve != nullptr && re != nullptr && !ve->client.empty() && ve->client == re->server)

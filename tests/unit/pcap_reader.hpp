@@ -18,6 +18,8 @@ struct Message {
     std::uint8_t side = 0;   // 0: the lower (address, port)
     std::size_t offset = 0;  // of the SMB message in the file's bytes
     std::size_t size = 0;
+    std::uint32_t src_ip = 0; // IPv4 addresses of the sender and receiver, as on the wire
+    std::uint32_t dst_ip = 0;
 };
 
 struct Capture {
@@ -69,7 +71,8 @@ inline Capture read(const std::string &path) {
         if (payload + 4 + len != ip_end || len == 0)
             continue;
         c.messages.push_back({frame, static_cast<std::uint32_t>(it - conns.begin()),
-                              static_cast<std::uint8_t>(src < dst ? 0 : 1), payload + 4, len});
+                              static_cast<std::uint8_t>(src < dst ? 0 : 1), payload + 4, len,
+                              le32(&b[ip + 12]), le32(&b[ip + 16])});
     }
     return c;
 }
