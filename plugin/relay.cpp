@@ -41,7 +41,7 @@ std::string signal_list(RelaySignals s) {
         if ((s & bit(static_cast<RelaySignal>(i))) == 0)
             continue;
         if (!out.empty())
-            out += ", ";
+            out += " ";
         out += to_string(static_cast<RelaySignal>(i));
     }
     return out;
@@ -182,8 +182,8 @@ void add_expert(packet_info *pinfo, proto_item *item, const SessionView &v, expe
         return;
     }
     expert_add_info_format(pinfo, item, ei,
-                           "NTLM relay: this is the %s leg, linked to session %u (AUTHENTICATE in "
-                           "frame %u) by %s; relayed session %s",
+                           "NTLM relay (%s leg): linked to session %u (AUTHENTICATE in frame %u) "
+                           "by %s; relayed session %s",
                            std::string(to_string(r.role)).c_str(), r.peer_session + 1,
                            r.peer_frame, signals.c_str(),
                            std::string(to_string(r.outcome)).c_str());

@@ -36,7 +36,23 @@ void table_reset(void *data) {
 tap_packet_status table_packet(void *data, packet_info *, epan_dissect_t *, const void *rec,
                                tap_flags_t) {
     const auto *r = static_cast<const TapRecord *>(rec);
-    static_cast<SessionTable *>(data)->rows[r->view.number] = *r;
+    auto &rows = static_cast<SessionTable *>(data)->rows;
+    rows[r->view.number] = *r;
+    // A single pass showed the other leg of a relay as it stood at that leg's last frame: what
+    // this leg brings about the pair (its AUTHENTICATE, the shared signals, the relayed
+    // session's fate) is given to it too, so that the table ends as with two passes.
+    const RelayView &now = r->view.relay;
+    if (now.peer_session == kNoSession)
+        return TAP_PACKET_REDRAW;
+    auto peer = rows.find(now.peer_session + 1);
+    if (peer == rows.end() || peer->second.view.relay.peer_session + 1 != r->view.number)
+        return TAP_PACKET_REDRAW;
+    RelayView &other = peer->second.view.relay;
+    if (now.frame != kNoFrame)
+        other.peer_frame = now.frame;
+    other.signals |= static_cast<RelaySignals>(now.signals & ~bit(RelaySignal::TargetName));
+    if (now.role == RelayRole::Relayed)
+        other.outcome = now.outcome;
     return TAP_PACKET_REDRAW;
 }
 
