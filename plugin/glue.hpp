@@ -17,7 +17,7 @@ struct TapRecord {
     char client[64];
     char server[64];
     // NTLM facts copied out of the core (view.ntlm is cleared: a table outlives the frame).
-    char ntlm_user[136];    // DOMAIN\user, empty without an AUTHENTICATE
+    char ntlm_user[136];     // DOMAIN\user, empty without an AUTHENTICATE
     char ntlm_challenge[17]; // ServerChallenge in hex, empty without a CHALLENGE
     char ntlm_proof_fp[9];   // NTProofStr fingerprint, empty without NTLMv2
 };

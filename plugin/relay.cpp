@@ -88,8 +88,8 @@ void register_fields(int proto) {
          {"NTLM seal", "smbsign.ntlm.flags.seal", FT_BOOLEAN, BASE_NONE, nullptr, 0,
           "AUTHENTICATE NegotiateFlags: NTLMSSP_NEGOTIATE_SEAL", HFILL}},
         {&hf_flag_key_exchange,
-         {"NTLM key exchange", "smbsign.ntlm.flags.key_exchange", FT_BOOLEAN, BASE_NONE, nullptr,
-          0, "AUTHENTICATE NegotiateFlags: NTLMSSP_NEGOTIATE_KEY_EXCH", HFILL}},
+         {"NTLM key exchange", "smbsign.ntlm.flags.key_exchange", FT_BOOLEAN, BASE_NONE, nullptr, 0,
+          "AUTHENTICATE NegotiateFlags: NTLMSSP_NEGOTIATE_KEY_EXCH", HFILL}},
         {&hf_proof_fp,
          {"NTProofStr fingerprint", "smbsign.ntlm.proof_fp", FT_STRING, BASE_NONE, nullptr, 0,
           "32 bits derived from the NTLMv2 NTProofStr: links legs, reveals nothing of it", HFILL}},
@@ -184,9 +184,8 @@ void add_expert(packet_info *pinfo, proto_item *item, const SessionView &v, expe
     expert_add_info_format(pinfo, item, ei,
                            "NTLM relay (%s leg): linked to session %u (AUTHENTICATE in frame %u) "
                            "by %s; relayed session %s",
-                           std::string(to_string(r.role)).c_str(), r.peer_session + 1,
-                           r.peer_frame, signals.c_str(),
-                           std::string(to_string(r.outcome)).c_str());
+                           std::string(to_string(r.role)).c_str(), r.peer_session + 1, r.peer_frame,
+                           signals.c_str(), std::string(to_string(r.outcome)).c_str());
 }
 
 } // namespace relay_items

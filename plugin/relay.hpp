@@ -17,8 +17,7 @@ void register_fields(int proto);
 // looks at (else only the fields a filter, column or tap names are added). Returns the item
 // the relay expert info attaches to (the role), or nullptr when the session has no relay
 // signal.
-proto_item *add_items(proto_tree *tree, tvbuff_t *tvb, const smbsign::SessionView &v,
-                      bool visible);
+proto_item *add_items(proto_tree *tree, tvbuff_t *tvb, const smbsign::SessionView &v, bool visible);
 
 // The expert info of the session's relay finding, on `item` (the text names the signals, the
 // other leg and the outcome).

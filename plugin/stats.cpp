@@ -126,9 +126,9 @@ void table_draw_json(const SessionTable &t) {
         std::printf(", \"relay_role\": \"%s\", \"relay_peer_frame\": %u, \"relay_signals\": "
                     "\"%s\", \"relay_outcome\": \"%s\", \"ntlm_user\": \"%s\", "
                     "\"ntlm_challenge\": \"%s\", \"ntlm_proof_fp\": \"%s\"}",
-                    to_string(v.relay.role).data(), v.relay.peer_frame,
-                    relay_signals(v).c_str(), to_string(v.relay.outcome).data(),
-                    json_escaped(r.ntlm_user).c_str(), r.ntlm_challenge, r.ntlm_proof_fp);
+                    to_string(v.relay.role).data(), v.relay.peer_frame, relay_signals(v).c_str(),
+                    to_string(v.relay.outcome).data(), json_escaped(r.ntlm_user).c_str(),
+                    r.ntlm_challenge, r.ntlm_proof_fp);
         sep = ",\n";
     }
     std::printf("\n]\n");

@@ -166,9 +166,9 @@ inline Bytes ntlmv2_av_pairs(Bytes nt_response) noexcept {
 // NT responses, domain, user, workstation, session key); msg.size() when all are empty.
 inline std::size_t first_payload_offset(Bytes msg) noexcept {
     std::size_t lowest = msg.size();
-    for (const std::size_t at : {ntlm::kLmResponseFieldsOffset, ntlm::kNtResponseFieldsOffset,
-                                 ntlm::kDomainFieldsOffset, ntlm::kUserFieldsOffset,
-                                 ntlm::kWorkstationFieldsOffset, ntlm::kSessionKeyFieldsOffset}) {
+    for (const std::size_t at :
+         {ntlm::kLmResponseFieldsOffset, ntlm::kNtResponseFieldsOffset, ntlm::kDomainFieldsOffset,
+          ntlm::kUserFieldsOffset, ntlm::kWorkstationFieldsOffset, ntlm::kSessionKeyFieldsOffset}) {
         Reader r(msg);
         std::uint16_t len = 0;
         std::uint16_t max_len = 0;

@@ -156,10 +156,8 @@ inline char lower(char c) noexcept {
 }
 
 inline bool iequal(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return lower(x) == lower(y);
-           });
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                              [](char x, char y) { return lower(x) == lower(y); });
 }
 
 // The host of an SPN "service/host[:port][/name]" (MS-NLMP 2.2.2.1 MsvAvTargetName); IPv6
@@ -193,8 +191,8 @@ inline bool names_server(std::string_view host, const NtlmFacts &f,
     if (!server_address.empty() && iequal(host, server_address))
         return true;
     const std::string_view label = first_label(host);
-    for (const std::string_view name : {std::string_view(f.server_nb_name),
-                                        std::string_view(f.server_dns_name)}) {
+    for (const std::string_view name :
+         {std::string_view(f.server_nb_name), std::string_view(f.server_dns_name)}) {
         if (name.empty())
             continue;
         if (iequal(host, name) || iequal(label, name) || iequal(label, first_label(name)))
@@ -248,8 +246,7 @@ constexpr RelayOutcome outcome_of(Observed observed, Policy server) noexcept {
         return RelayOutcome::FailedAuth;
     case Observed::DeniedAtTreeConnect:
     case Observed::SigningFailure:
-        return server == Policy::Required ? RelayOutcome::FailedSigning
-                                          : RelayOutcome::Incomplete;
+        return server == Policy::Required ? RelayOutcome::FailedSigning : RelayOutcome::Incomplete;
     default:
         return RelayOutcome::Incomplete;
     }
@@ -460,8 +457,8 @@ inline void RelayIndex::authenticate(Leg &l, std::uint32_t session, std::uint32_
 }
 
 // Links two sessions on different connections; each keeps its first peer and role.
-inline void RelayIndex::pair(std::uint32_t a, RelayRole role_a, std::uint32_t b,
-                             RelayRole role_b, RelaySignal s) noexcept {
+inline void RelayIndex::pair(std::uint32_t a, RelayRole role_a, std::uint32_t b, RelayRole role_b,
+                             RelaySignal s) noexcept {
     Leg *la = a < leg_of_.size() && leg_of_[a] != kNoLeg ? &legs_[leg_of_[a]] : nullptr;
     Leg *lb = b < leg_of_.size() && leg_of_[b] != kNoLeg ? &legs_[leg_of_[b]] : nullptr;
     if (la == nullptr || lb == nullptr || la->conn == lb->conn)

@@ -52,8 +52,8 @@ std::string proof_hex(const pcap_reader::Capture &cap, std::uint32_t frame) {
     for (const auto &m : cap.messages) {
         if (m.frame != frame)
             continue;
-        const auto msg = find_ntlmssp(Bytes(cap.bytes).subspan(m.offset, m.size),
-                                      ntlm::kMessageAuthenticate);
+        const auto msg =
+            find_ntlmssp(Bytes(cap.bytes).subspan(m.offset, m.size), ntlm::kMessageAuthenticate);
         NtlmAuthenticate a;
         if (msg && parse_ntlm_authenticate(*msg, a) == ParseError::None)
             return testutil::hex_of(a.nt_response.first(ntlm::kNtProofStrSize));
@@ -106,8 +106,8 @@ TEST(NtlmFacts, FingerprintIsShortAndNotTheProof) {
     other[15] ^= 1;
     EXPECT_NE(relay::fingerprint(Bytes(other)), f.proof_fingerprint);
     // No text fact carries any 4 bytes of the proof in hex.
-    for (const std::string &s : {f.user, f.domain, f.workstation, f.server_nb_name,
-                                 f.server_dns_name, f.target_name})
+    for (const std::string &s :
+         {f.user, f.domain, f.workstation, f.server_nb_name, f.server_dns_name, f.target_name})
         for (std::size_t i = 0; i + 8 <= proof.size(); i += 2)
             EXPECT_EQ(s.find(proof.substr(i, 8)), std::string::npos);
 }
