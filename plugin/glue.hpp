@@ -19,7 +19,26 @@ struct TapRecord {
     smbsign::SessionView view;
     char client[64];
     char server[64];
+    // NTLM facts copied out of the core (view.ntlm is cleared: a table outlives the frame).
+    char ntlm_user[136];     // DOMAIN\user, empty without an AUTHENTICATE
+    char ntlm_challenge[17]; // ServerChallenge in hex, empty without a CHALLENGE
+    char ntlm_proof_fp[9];   // NTProofStr fingerprint, empty without NTLMv2
 };
+
+inline void fill_ntlm(TapRecord &rec, const smbsign::NtlmFacts *f) {
+    rec.ntlm_user[0] = rec.ntlm_challenge[0] = rec.ntlm_proof_fp[0] = '\0';
+    if (f == nullptr)
+        return;
+    if (f->authenticate_seen)
+        g_snprintf(rec.ntlm_user, sizeof rec.ntlm_user, "%s\\%s", f->domain.c_str(),
+                   f->user.c_str());
+    if (f->challenge_seen) {
+        for (std::size_t i = 0; i < f->server_challenge.size(); ++i)
+            g_snprintf(rec.ntlm_challenge + 2 * i, 3, "%02x", f->server_challenge[i]);
+    }
+    if (f->ntlmv2)
+        g_snprintf(rec.ntlm_proof_fp, sizeof rec.ntlm_proof_fp, "%08x", f->proof_fingerprint);
+}
 
 inline void fill_tap_record(TapRecord &rec, const smbsign::SessionView &v, const packet_info *pinfo,
                             bool sender_is_server) {
@@ -33,6 +52,8 @@ inline void fill_tap_record(TapRecord &rec, const smbsign::SessionView &v, const
     };
     endpoint(sender_is_server ? rec.server : rec.client, src, pinfo->srcport);
     endpoint(sender_is_server ? rec.client : rec.server, dst, pinfo->destport);
+    fill_ntlm(rec, v.ntlm);
+    rec.view.ntlm = nullptr;
 }
 
 void register_stats();

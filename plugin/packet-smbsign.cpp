@@ -8,6 +8,7 @@
 #include "plugin/compat.hpp"
 #include "plugin/glue.hpp"
 #include "plugin/input.hpp"
+#include "plugin/relay.hpp"
 #include "plugin/secrets.hpp"
 #include "plugin/whatif.hpp"
 #include "smbsign/findings.hpp"
@@ -19,6 +20,7 @@
 #include <epan/packet.h>
 #include <epan/proto.h>
 #include <epan/tap.h>
+#include <epan/to_str.h>
 #include <ws_version.h>
 
 #include <algorithm>
@@ -89,6 +91,8 @@ expert_field ei_signature_invalid = EI_INIT;
 expert_field ei_key_wrong = EI_INIT;
 expert_field ei_all_verified = EI_INIT;
 expert_field ei_encryption_invalid = EI_INIT;
+expert_field ei_relay_both_legs = EI_INIT;
+expert_field ei_relay_one_leg = EI_INIT;
 std::array<expert_field, static_cast<std::size_t>(Anomaly::Count)> ei_anomaly{};
 
 // Each core finding's expert-info entry, in Finding order (sized from the enum: a missing
@@ -109,6 +113,8 @@ constexpr std::array<expert_field *, kFindingCount> ei_finding = {
     &ei_all_verified,
     &ei_encryption_invalid, // EncryptionAltered and EncryptionInvalid: one entry, two texts
     &ei_encryption_invalid,
+    &ei_relay_both_legs,
+    &ei_relay_one_leg,
 };
 static_assert(ei_finding.back() != nullptr, "one expert-info entry per Finding");
 
@@ -119,6 +125,10 @@ constexpr bool is_prediction(Finding f) {
 
 constexpr bool is_signature(Finding f) {
     return f == Finding::SignatureAltered || f == Finding::SignatureInvalid;
+}
+
+constexpr bool is_relay(Finding f) {
+    return f == Finding::RelayBothLegs || f == Finding::RelayOneLeg;
 }
 
 constexpr bool is_key_wrong(Finding f) {
@@ -199,6 +209,13 @@ void analyse_frame(packet_info *pinfo) {
             continue;
         const Bytes bytes{tvb_get_ptr(p.tvb, 0, static_cast<gint>(captured)), captured};
         tracker->on_pdu(p.conn, p.side, frame, bytes, tvb_reported_length(p.tvb));
+        if (tracker->wants_endpoints(p.conn)) { // an NTLM logon: relay linking compares them
+            char src[64];
+            char dst[64];
+            address_to_str_buf(&pinfo->src, src, sizeof src);
+            address_to_str_buf(&pinfo->dst, dst, sizeof dst);
+            tracker->set_endpoints(p.conn, p.side, src, dst);
+        }
     }
     input::check_delivery(pinfo);
     if (const auto conn = input::closed_connection(pinfo)) // only on ports that carried SMB
@@ -340,6 +357,7 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
             !fix.empty())
             add.word(hf_fix, fix);
     whatif::add_items(add.tree, tvb, v, visible);
+    proto_item *relay_item = relay_items::add_items(add.tree, tvb, v, visible);
     if (v.negotiate_frame != kNoFrame)
         add.number(hf_negotiate_frame, v.negotiate_frame);
     if (v.setup_frame != kNoFrame)
@@ -360,6 +378,10 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
                            : f == Finding::AllVerified     ? sig_items.integrity
                                                            : verdict_item;
         expert_field *ei = ei_finding[static_cast<std::size_t>(f)];
+        if (is_relay(f)) {
+            relay_items::add_expert(pinfo, relay_item != nullptr ? relay_item : ti, v, ei);
+            continue;
+        }
         if (const std::string_view text = detail(f); !text.empty()) {
             expert_add_info_format(pinfo, item, ei, "%.*s", static_cast<int>(text.size()),
                                    text.data());
@@ -592,6 +614,12 @@ void register_protocol() {
         {&ei_encryption_invalid,
          {"smbsign.encryption.invalid", PI_SECURITY, to_pi(severity(Finding::EncryptionInvalid)),
           "Invalid SMB3 encryption tag", EXPFILL}},
+        {&ei_relay_both_legs,
+         {"smbsign.relay.linked", PI_SECURITY, to_pi(severity(Finding::RelayBothLegs)),
+          "NTLM relay: this authentication is linked to another leg of a relay", EXPFILL}},
+        {&ei_relay_one_leg,
+         {"smbsign.relay.suspected", PI_SECURITY, to_pi(severity(Finding::RelayOneLeg)),
+          "Possible NTLM relay: signals on this leg only", EXPFILL}},
     };
     constexpr std::size_t kFixed = std::extent_v<decltype(fixed)>; // before the anomalies
     static std::array<ei_register_info, kFixed + static_cast<std::size_t>(Anomaly::Count)> ei;
@@ -617,6 +645,7 @@ void register_protocol() {
     expert_register_field_array(expert, ei.data(), static_cast<int>(ei.size()));
     secrets::register_prefs(proto_smbsign);
     whatif::register_fields(proto_smbsign);
+    relay_items::register_fields(proto_smbsign);
     register_init_routine(init_routine);
     register_cleanup_routine(cleanup_routine);
     smbsign_tap = register_tap("smbsign");

@@ -36,12 +36,67 @@ void table_reset(void *data) {
 tap_packet_status table_packet(void *data, packet_info *, epan_dissect_t *, const void *rec,
                                tap_flags_t) {
     const auto *r = static_cast<const TapRecord *>(rec);
-    static_cast<SessionTable *>(data)->rows[r->view.number] = *r;
+    auto &rows = static_cast<SessionTable *>(data)->rows;
+    rows[r->view.number] = *r;
+    // A single pass showed the other leg of a relay as it stood at that leg's last frame: what
+    // this leg brings about the pair (its AUTHENTICATE, the shared signals, the relayed
+    // session's fate) is given to it too, so that the table ends as with two passes.
+    const RelayView &now = r->view.relay;
+    if (now.peer_session == kNoSession)
+        return TAP_PACKET_REDRAW;
+    auto peer = rows.find(now.peer_session + 1);
+    if (peer == rows.end() || peer->second.view.relay.peer_session + 1 != r->view.number)
+        return TAP_PACKET_REDRAW;
+    RelayView &other = peer->second.view.relay;
+    if (now.frame != kNoFrame)
+        other.peer_frame = now.frame;
+    other.signals |= static_cast<RelaySignals>(now.signals & ~bit(RelaySignal::TargetName));
+    if (now.role == RelayRole::Relayed)
+        other.outcome = now.outcome;
     return TAP_PACKET_REDRAW;
 }
 
+// The relay column: "-", or the role, the other leg's session and the relayed session's fate.
+std::string relay_text(const SessionView &v) {
+    const RelayView &r = v.relay;
+    if (r.role == RelayRole::None)
+        return "-";
+    std::string out(to_string(r.role));
+    if (r.peer_session != kNoSession)
+        out += "(#" + std::to_string(r.peer_session + 1) + ")";
+    if (r.outcome != RelayOutcome::None)
+        out += std::string(":") + std::string(to_string(r.outcome));
+    return out;
+}
+
+// The relay signals, separated by spaces (no comma: CSV).
+std::string relay_signals(const SessionView &v) {
+    std::string out;
+    for (unsigned i = 0; i < static_cast<unsigned>(RelaySignal::Count); ++i) {
+        if ((v.relay.signals & bit(static_cast<RelaySignal>(i))) == 0)
+            continue;
+        if (!out.empty())
+            out += ' ';
+        out += to_string(static_cast<RelaySignal>(i));
+    }
+    return out;
+}
+
+// The NTLM user as a JSON string: only the backslash between domain and user (and a quote,
+// which ntlm facts never hold) needs escaping.
+std::string json_string(const char *s) {
+    std::string out = "\"";
+    for (; *s != '\0'; ++s) {
+        if (*s == '\\' || *s == '"')
+            out += '\\';
+        out += *s;
+    }
+    return out + '"';
+}
+
 // The session table's columns, in order: one list for the text, CSV and JSON tables.
-// Every value is a name from the core, an address or a number: nothing needs escaping.
+// Every value is a name from the core, an address or a number (nothing needs escaping), but
+// the NTLM user (JSON-escaped).
 struct Row {
     std::uint32_t number;
     const TapRecord &r;
@@ -133,9 +188,30 @@ const Column kColumns[] = {
          return number_text(v.negotiate_frame) + '/' + number_text(v.setup_frame) + '/' +
                 number_text(v.outcome_frame);
      }},
-    {"encrypted", "Encrypted (valid/invalid/unverif.)", 0, Json::Raw,
+    {"encrypted", "Encrypted (valid/invalid/unverif.)", 34, Json::Raw,
      [](const Row &row) { return encrypted_text(row.r.view); },
      [](const Row &row) { return encrypted_json(row.r.view); }},
+    {"", "NTLM relay", 0, Json::Raw, [](const Row &row) { return relay_text(row.r.view); }},
+    {"relay_role", "", 0, Json::String,
+     [](const Row &row) {
+         const RelayRole role = row.r.view.relay.role;
+         return role == RelayRole::None ? std::string() : std::string(to_string(role));
+     }},
+    {"relay_peer_frame", "", 0, Json::Raw,
+     [](const Row &row) { return number_text(row.r.view.relay.peer_frame); }},
+    {"relay_signals", "", 0, Json::String,
+     [](const Row &row) { return relay_signals(row.r.view); }},
+    {"relay_outcome", "", 0, Json::String,
+     [](const Row &row) {
+         const RelayOutcome outcome = row.r.view.relay.outcome;
+         return outcome == RelayOutcome::None ? std::string() : std::string(to_string(outcome));
+     }},
+    {"ntlm_user", "", 0, Json::Raw, [](const Row &row) { return std::string(row.r.ntlm_user); },
+     [](const Row &row) { return json_string(row.r.ntlm_user); }},
+    {"ntlm_challenge", "", 0, Json::String,
+     [](const Row &row) { return std::string(row.r.ntlm_challenge); }},
+    {"ntlm_proof_fp", "", 0, Json::String,
+     [](const Row &row) { return std::string(row.r.ntlm_proof_fp); }},
 };
 
 constexpr std::string_view kRule = "=========================================================="
@@ -290,12 +366,14 @@ constexpr std::size_t kPredicted = kValues<Predicted::SigningFailure>;
 constexpr std::size_t kObserved = kValues<Observed::SigningFailure>;
 constexpr std::size_t kConsistency = std::size(kConsistencyLabels);
 constexpr std::size_t kIntegrity = kValues<verify::Integrity::Invalid>;
+constexpr std::size_t kRelayRoles = kValues<RelayRole::Suspected>;
 static_assert(kVerdicts <= kMaxCategories && kPolicies <= kMaxCategories &&
                   kPredicted <= kMaxCategories && kObserved <= kMaxCategories &&
-                  kConsistency <= kMaxCategories && kIntegrity <= kMaxCategories,
+                  kConsistency <= kMaxCategories && kIntegrity <= kMaxCategories &&
+                  kRelayRoles <= kMaxCategories,
               "a stats-tree group has more categories than counters");
 
-std::array<Group, 7> groups = {{
+std::array<Group, 8> groups = {{
     {"Verdict",
      kVerdicts,
      [](const SessionView &v) { return static_cast<std::uint8_t>(v.verdict); },
@@ -327,6 +405,11 @@ std::array<Group, 7> groups = {{
      [](const SessionView &v) { return static_cast<std::uint8_t>(v.integrity); },
      {},
      label_of<verify::Integrity>},
+    {"NTLM relay role",
+     kRelayRoles,
+     [](const SessionView &v) { return static_cast<std::uint8_t>(v.relay.role); },
+     {},
+     label_of<RelayRole>},
 }};
 
 std::map<std::uint32_t, SessionView> tree_sessions;

@@ -18,6 +18,7 @@ enum class Anomaly : std::uint8_t {
     SessionLimit,              // too many sessions: this one is not analysed
     PendingLimit,              // too many outstanding requests remembered on one connection
     ReusedSessionId,           // the server gave a new logon the id of a live session
+    RelayIndexLimit,           // too many NTLM logons indexed: this one is not linked (relay.hpp)
     Count
 };
 
@@ -55,6 +56,8 @@ constexpr std::string_view short_name(Anomaly a) noexcept {
         return "pending_limit";
     case Anomaly::ReusedSessionId:
         return "reused_session_id";
+    case Anomaly::RelayIndexLimit:
+        return "relay_index_limit";
     case Anomaly::Count:
         break;
     }
@@ -87,6 +90,8 @@ constexpr std::string_view describe(Anomaly a) noexcept {
     case Anomaly::ReusedSessionId:
         return "Server reused the id of a live session for a new logon on this connection: the "
                "new logon replaces that session and later messages with this id belong to it";
+    case Anomaly::RelayIndexLimit:
+        return "NTLM relay index limit reached: this logon is not linked to other connections";
     case Anomaly::Count:
         break;
     }

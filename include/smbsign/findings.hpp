@@ -30,6 +30,8 @@ enum class Finding : std::uint8_t {
     AllVerified,             // set-up frame: every signature of the session checked valid
     EncryptionAltered,       // an encrypted message whose tag does not match, with a proven key
     EncryptionInvalid,       // a tag that does not match: altered, or the key is wrong
+    RelayBothLegs,           // AUTHENTICATE: linked to another leg of an NTLM relay (relay.hpp)
+    RelayOneLeg,             // AUTHENTICATE: one-leg relay signals only
     Count
 };
 
@@ -49,6 +51,7 @@ constexpr Severity severity(Finding f) noexcept {
     case Finding::SignatureInvalid:
     case Finding::EncryptionAltered:
     case Finding::EncryptionInvalid:
+    case Finding::RelayBothLegs:
         return Severity::Error;
     default:
         return Severity::Warn;
@@ -66,7 +69,8 @@ constexpr bool is_malformed(Anomaly a) noexcept {
 constexpr Severity severity(Anomaly a) noexcept {
     if (is_malformed(a))
         return Severity::Error;
-    if (a == Anomaly::ConnectionLimit || a == Anomaly::SessionLimit || a == Anomaly::PendingLimit)
+    if (a == Anomaly::ConnectionLimit || a == Anomaly::SessionLimit || a == Anomaly::PendingLimit ||
+        a == Anomaly::RelayIndexLimit)
         return Severity::Note;
     return Severity::Warn;
 }
@@ -115,6 +119,9 @@ constexpr Findings session_findings(const SessionView &v, std::uint32_t frame) n
     }
     if (frame == v.outcome_frame && v.consistent == false)
         out.add(Finding::OutcomeMismatch);
+    if (frame == v.relay.frame && v.relay.role != RelayRole::None)
+        out.add(v.relay.role == RelayRole::Suspected ? Finding::RelayOneLeg
+                                                     : Finding::RelayBothLegs);
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include "smbsign/dialect.hpp"
 #include "smbsign/frame_log.hpp"
 #include "smbsign/matrix.hpp"
+#include "smbsign/relay.hpp"
 #include "smbsign/smb2.hpp"
 #include "smbsign/verify/result.hpp"
 
@@ -47,6 +48,10 @@ struct SessionView {
     // Signature verification (a verify::Hook set): doc/DEFINITIONS.md.
     verify::Integrity integrity = verify::Integrity::NotSigned;
     verify::SessionSummary signatures;
+    // NTLM facts and relay evidence (relay.hpp): doc/DEFINITIONS.md, "NTLM relay".
+    const NtlmFacts *ntlm = nullptr; // nullptr: no NTLM message in this session; owned by the
+                                     // tracker, valid until it is cleared
+    RelayView relay;
 };
 
 } // namespace smbsign

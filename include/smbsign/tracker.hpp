@@ -1,8 +1,8 @@
 // The tracker: the entry point the plugin feeds with SMB messages and TCP closes. It owns the
 // session/connection table (session_table.hpp), the frame log (frame_log.hpp) and the
 // verifier pointer, hands each message to its family's handler (smb1_handler.hpp,
-// smb2_handler.hpp) and the verifier, records closes, and answers view() with derive()
-// (derive.hpp). Meaning of every derived value: doc/DEFINITIONS.md.
+// smb2_handler.hpp), the verifier and the relay index (relay.hpp), records closes, and
+// answers view() with derive() (derive.hpp). Meaning of every derived value: doc/DEFINITIONS.md.
 #pragma once
 
 #include "smbsign/anomaly.hpp"
@@ -10,6 +10,7 @@
 #include "smbsign/dialect.hpp"
 #include "smbsign/frame_log.hpp"
 #include "smbsign/recorder.hpp"
+#include "smbsign/relay.hpp"
 #include "smbsign/session_table.hpp"
 #include "smbsign/session_view.hpp"
 #include "smbsign/smb1.hpp"
@@ -19,13 +20,16 @@
 #include "smbsign/verify/result.hpp"
 
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace smbsign {
 
 class Tracker {
 public:
-    explicit Tracker(Limits limits = {}) : table_(limits) {}
+    explicit Tracker(Limits limits = {}, RelayLimits relay_limits = {})
+        : table_(limits), relay_(relay_limits) {}
     // The handlers refer to the table and the frame log of this object.
     Tracker(const Tracker &) = delete;
     Tracker &operator=(const Tracker &) = delete;
@@ -68,6 +72,15 @@ public:
         return c.server_side;
     }
 
+    // Relay linking wants the addresses of the connection whose message was just fed (a
+    // SESSION_SETUP with NTLM): give them with set_endpoints, `side` being the sender of
+    // `src`. Addresses as text, without ports.
+    [[nodiscard]] bool wants_endpoints(std::uint32_t conn_id) const noexcept {
+        return relay_.wants_endpoints(conn_id);
+    }
+    void set_endpoints(std::uint32_t conn_id, std::uint8_t side, std::string_view src,
+                       std::string_view dst) noexcept;
+
     // The verifier fed with every message from now on (nullptr: none); not owned.
     void set_verifier(verify::Hook *verifier) noexcept { verifier_ = verifier; }
 
@@ -77,6 +90,7 @@ public:
         table_.clear();
         frames_.clear();
         plain_ = {};
+        relay_.clear();
     }
 
 private:
@@ -88,10 +102,13 @@ private:
                         Bytes msg) noexcept;
     void transform(CurrentMessage &m, Bytes data);
     void compressed(CurrentMessage &m) noexcept;
+    void relay_setup(const CurrentMessage &m, bool response);
+    [[nodiscard]] RelayView relay_view(std::uint32_t index, const SessionView &v) const noexcept;
 
     SessionTable table_;
     FrameLog frames_;
     verify::Hook *verifier_ = nullptr;
+    RelayIndex relay_;
     Smb1Handler smb1_{Recorder(table_, frames_)};
     Smb2Handler smb2_{Recorder(table_, frames_)};
     std::vector<std::uint8_t> plain_; // the decrypted message being fed (reused)
@@ -118,6 +135,8 @@ inline std::size_t Tracker::smb2_chain(CurrentMessage &m, Bytes data) noexcept {
         one.anomalies = 0;
         const Bytes bytes = smb2::message_bytes(rest, h);
         smb2_.message(one, h, bytes);
+        if (h.command == smb2::kCmdSessionSetup)
+            relay_setup(one, h.is_response());
         verify_message(one, h, bytes,
                        m.truncated && (h.next_command == 0 || h.next_command > rest.size()));
         // Wireshark locates each element of a compound chain on its own, so a link past
@@ -170,6 +189,29 @@ inline void Tracker::verify_message(const CurrentMessage &m, const smb1::Header 
         frames_.note_signature(m.frame, m.session, code);
 }
 
+// Hands a SESSION_SETUP's security blob, located by its handler, to the relay index.
+inline void Tracker::relay_setup(const CurrentMessage &m, bool response) {
+    if (m.session == kNoSession || m.setup.security_blob.empty())
+        return;
+    const AnomalySet a =
+        relay_.on_setup(m.conn->id, m.session, m.frame, response, m.setup.security_blob);
+    if (a != 0)
+        frames_.note(m.frame, m.session, a);
+}
+
+inline void Tracker::set_endpoints(std::uint32_t conn_id, std::uint8_t side, std::string_view src,
+                                   std::string_view dst) noexcept {
+    const Connection *c = table_.find_connection(conn_id);
+    if (c == nullptr || !c->server_side_known)
+        return;
+    const bool src_is_server = side == c->server_side;
+    try {
+        relay_.set_endpoints(conn_id, std::string(src_is_server ? dst : src),
+                             std::string(src_is_server ? src : dst));
+    } catch (...) { // out of memory: compared without addresses
+    }
+}
+
 inline std::size_t Tracker::on_pdu(std::uint32_t conn_id, std::uint8_t side, std::uint32_t frame,
                                    Bytes data, std::size_t reported_size) noexcept {
     CurrentMessage m;
@@ -199,6 +241,8 @@ inline std::size_t Tracker::on_pdu(std::uint32_t conn_id, std::uint8_t side, std
         }
         const smb1::Chain chain = smb1::parse_chain(data, h);
         smb1_.message(m, h, chain);
+        if (h.command == smb1::kCmdSessionSetupAndX)
+            relay_setup(m, h.is_reply());
         verify_message(m, h, chain, data);
     } catch (...) { // std::bad_alloc from a container: stop analysing, never unwind into C
     }
@@ -283,7 +327,28 @@ inline SessionView Tracker::view(std::uint32_t index) const noexcept {
         x.connection_signed_before_grant = table_.connection_signed_before_grant(index);
     if (verifier_ != nullptr)
         x.signatures = verifier_->summary(index);
-    return derive(s.facts, c.facts, c.close, x);
+    SessionView v = derive(s.facts, c.facts, c.close, x);
+    v.ntlm = relay_.ntlm(index);
+    if (v.ntlm != nullptr)
+        v.relay = relay_view(index, v);
+    return v;
+}
+
+// The session's relay evidence, with what became of the relayed session: its own for a
+// relayed or suspected leg, its peer's for a victim leg.
+inline RelayView Tracker::relay_view(std::uint32_t index, const SessionView &v) const noexcept {
+    RelayView r = relay_.view(index);
+    if (r.role == RelayRole::Relayed || r.role == RelayRole::Suspected)
+        r.outcome = relay::outcome_of(v.observed, v.server);
+    if (r.role == RelayRole::Victim && r.peer_session < table_.session_count()) {
+        const Session &p = table_.session(r.peer_session);
+        const Connection &pc = table_.connection_at(p.conn);
+        DeriveContext px;
+        px.index = r.peer_session;
+        const SessionView pv = derive(p.facts, pc.facts, pc.close, px);
+        r.outcome = relay::outcome_of(pv.observed, pv.server);
+    }
+    return r;
 }
 
 } // namespace smbsign

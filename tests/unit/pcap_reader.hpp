@@ -20,6 +20,8 @@ struct Message {
     std::uint8_t side = 0;   // 0: the lower (address, port)
     std::size_t offset = 0;  // of the SMB message in the file's bytes
     std::size_t size = 0;
+    std::uint32_t src_ip = 0; // IPv4 addresses of the sender and receiver, as on the wire
+    std::uint32_t dst_ip = 0;
 };
 
 struct Capture {
@@ -54,7 +56,7 @@ inline void take_messages(Capture &c, std::vector<std::uint8_t> &extra, std::siz
             if (at + 4 + len > payload_end)
                 break;
             if (b[at] == 0 && len > 0)
-                c.messages.push_back({m.frame, m.conn, m.side, at + 4, len});
+                c.messages.push_back({m.frame, m.conn, m.side, at + 4, len, m.src_ip, m.dst_ip});
             at += 4 + len;
         }
         payload = at;
@@ -66,7 +68,8 @@ inline void take_messages(Capture &c, std::vector<std::uint8_t> &extra, std::siz
         if (st.pending.size() < 4 + len)
             break;
         if (st.pending[0] == 0 && len > 0) {
-            c.messages.push_back({m.frame, m.conn, m.side, file_size + extra.size(), len});
+            c.messages.push_back(
+                {m.frame, m.conn, m.side, file_size + extra.size(), len, m.src_ip, m.dst_ip});
             extra.insert(extra.end(), st.pending.begin() + 4, st.pending.begin() + 4 + len);
         }
         st.pending.erase(st.pending.begin(),
@@ -118,7 +121,8 @@ inline Capture read(const std::string &path) {
             st = streams.insert(streams.end(), Stream{skey, {}});
         take_messages(c, extra, file_size, *st, payload, ip_end,
                       {frame, static_cast<std::uint32_t>(it - conns.begin()),
-                       static_cast<std::uint8_t>(src < dst ? 0 : 1), 0, 0});
+                       static_cast<std::uint8_t>(src < dst ? 0 : 1), 0, 0, le32(&b[ip + 12]),
+                       le32(&b[ip + 16])});
     }
     c.bytes.insert(c.bytes.end(), extra.begin(), extra.end());
     return c;
