@@ -292,29 +292,42 @@ void add_anomaly_experts(packet_info *pinfo, proto_item *item, AnomalySet anomal
             expert_add_info(pinfo, item, &ei_anomaly[a]);
 }
 
-void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const FrameEntry &e) {
-    const SessionView v = tracker->view(e.session);
-    // The summary line is only formatted for a tree someone will look at (a filter or a
-    // tap does not read it, and formatting it costs more than the fields themselves).
-    const bool visible = tree != nullptr && PTREE_DATA(tree)->visible;
-    proto_item *ti = visible ? proto_tree_add_protocol_format(
-                                   tree, proto_smbsign, tvb, 0, 0,
-                                   "SMB Signing Analysis: session %u, %s, predicted %s, %s",
-                                   v.number, to_string(v.verdict).data(),
-                                   to_string(v.predicted).data(), to_string(v.observed).data())
-                             : proto_tree_add_item(tree, proto_smbsign, tvb, 0, 0, ENC_NA);
-    proto_item_set_generated(ti);
-    const Items add{proto_item_add_subtree(ti, ett_smbsign), tvb, ti, visible};
+// The items each finding's expert info attaches to.
+struct Anchors {
+    proto_item *top = nullptr; // the smbsign item
+    proto_item *server = nullptr;
+    proto_item *verdict = nullptr;
+    proto_item *predicted = nullptr;
+    proto_item *observed = nullptr;
+    proto_item *relay = nullptr;
+    proto_item *encryption = nullptr;
+    SignatureItems signature;
 
+    [[nodiscard]] proto_item *of(Finding f) const {
+        if (is_relay(f))
+            return relay != nullptr ? relay : top;
+        return f == Finding::ServerNotRequired ? server
+               : f == Finding::OutcomeMismatch ? observed
+               : is_prediction(f)              ? predicted
+               : is_signature(f)               ? signature.status
+               : is_encryption(f)              ? encryption
+               : is_key_wrong(f)               ? signature.key
+               : f == Finding::AllVerified     ? signature.integrity
+                                               : verdict;
+    }
+};
+
+// The session's identity, dialect and both sides' policies (with their hints).
+void add_policy_items(const Items &add, const SessionView &v, Anchors &at) {
     add.number(hf_session, v.number);
     if (v.id_known && add.want(hf_session_id))
         Items::generated(v.family == Family::Smb1 // a 16-bit UID: shown as SMB1 tools show it
-                             ? proto_tree_add_uint64_format_value(add.tree, hf_session_id, tvb, 0,
-                                                                  0, v.id, "0x%04x (UID)",
+                             ? proto_tree_add_uint64_format_value(add.tree, hf_session_id, add.tvb,
+                                                                  0, 0, v.id, "0x%04x (UID)",
                                                                   static_cast<unsigned>(v.id))
-                             : proto_tree_add_uint64(add.tree, hf_session_id, tvb, 0, 0, v.id));
+                             : proto_tree_add_uint64(add.tree, hf_session_id, add.tvb, 0, 0, v.id));
     add.word(hf_dialect, to_string(v.dialect));
-    proto_item *server_item = add.word(hf_server_policy, to_string(v.server));
+    at.server = add.word(hf_server_policy, to_string(v.server));
     auto add_hint = [&](Policy p, auto hint_of, int hf_gpo, int hf_registry) {
         if (!add.want(hf_gpo) && !add.want(hf_registry))
             return;
@@ -335,7 +348,12 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
         add.boolean(hf_anonymous, true);
     if (v.mid_capture)
         add.boolean(hf_mid_capture, true);
-    proto_item *verdict_item = add.word(hf_verdict, to_string(v.verdict));
+}
+
+// The verdict, what was signed, the prediction, the observed outcome and the frames that
+// prove them.
+void add_outcome_items(const Items &add, const SessionView &v, Anchors &at) {
+    at.verdict = add.word(hf_verdict, to_string(v.verdict));
     if (!v.verdict_reason.empty())
         add.word(hf_verdict_reason, v.verdict_reason);
     // SMB2/3 negotiates its algorithm; SMB1's MD5 MAC is only worth naming when in use.
@@ -346,40 +364,35 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
         add.word(hf_cipher, to_string(v.cipher));
     add.number(hf_counted, v.counted);
     add.number(hf_counted_signed, v.counted_signed);
-    proto_item *predicted_item = add.word(hf_predicted, to_string(v.predicted));
+    at.predicted = add.word(hf_predicted, to_string(v.predicted));
     if (const auto error_text = client_error_text(v.predicted); !error_text.empty())
         add.word(hf_client_error, error_text);
-    proto_item *observed_item = add.word(hf_observed, to_string(v.observed));
+    at.observed = add.word(hf_observed, to_string(v.observed));
     if (v.consistent)
         add.boolean(hf_consistent, *v.consistent);
     if (add.want(hf_fix))
         if (const auto fix = fix_hint(v.predicted, v.observed, v.guest || v.anonymous, v.family);
             !fix.empty())
             add.word(hf_fix, fix);
-    whatif::add_items(add.tree, tvb, v, visible);
-    proto_item *relay_item = relay_items::add_items(add.tree, tvb, v, visible);
+}
+
+void add_frame_links(const Items &add, const SessionView &v) {
     if (v.negotiate_frame != kNoFrame)
         add.number(hf_negotiate_frame, v.negotiate_frame);
     if (v.setup_frame != kNoFrame)
         add.number(hf_setup_frame, v.setup_frame);
     if (v.outcome_frame != kNoFrame)
         add.number(hf_outcome_frame, v.outcome_frame);
-    const SignatureItems sig_items = add_signature_items(add, e, v);
-    proto_item *encryption_item = add_encryption_items(add, e, v);
+}
 
-    // Expert info, each on the frame that proves it (the core decides which, findings.hpp).
+// Expert info, each on the frame that proves it (the core decides which, findings.hpp).
+void add_finding_experts(packet_info *pinfo, const SessionView &v, const FrameEntry &e,
+                         const Anchors &at) {
     for (const Finding f : frame_findings(v, e)) {
-        proto_item *item = f == Finding::ServerNotRequired ? server_item
-                           : f == Finding::OutcomeMismatch ? observed_item
-                           : is_prediction(f)              ? predicted_item
-                           : is_signature(f)               ? sig_items.status
-                           : is_encryption(f)              ? encryption_item
-                           : is_key_wrong(f)               ? sig_items.key
-                           : f == Finding::AllVerified     ? sig_items.integrity
-                                                           : verdict_item;
+        proto_item *item = at.of(f);
         expert_field *ei = ei_finding[static_cast<std::size_t>(f)];
         if (is_relay(f)) {
-            relay_items::add_expert(pinfo, relay_item != nullptr ? relay_item : ti, v, ei);
+            relay_items::add_expert(pinfo, item, v, ei);
             continue;
         }
         if (const std::string_view text = detail(f); !text.empty()) {
@@ -398,6 +411,32 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
                                to_string(v.observed).data(), to_string(v.verdict).data(),
                                to_string(v.predicted).data());
     }
+}
+
+void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const FrameEntry &e) {
+    const SessionView v = tracker->view(e.session);
+    // The summary line is only formatted for a tree someone will look at (a filter or a
+    // tap does not read it, and formatting it costs more than the fields themselves).
+    const bool visible = tree != nullptr && PTREE_DATA(tree)->visible;
+    proto_item *ti = visible ? proto_tree_add_protocol_format(
+                                   tree, proto_smbsign, tvb, 0, 0,
+                                   "SMB Signing Analysis: session %u, %s, predicted %s, %s",
+                                   v.number, to_string(v.verdict).data(),
+                                   to_string(v.predicted).data(), to_string(v.observed).data())
+                             : proto_tree_add_item(tree, proto_smbsign, tvb, 0, 0, ENC_NA);
+    proto_item_set_generated(ti);
+    const Items add{proto_item_add_subtree(ti, ett_smbsign), tvb, ti, visible};
+
+    Anchors at;
+    at.top = ti;
+    add_policy_items(add, v, at);
+    add_outcome_items(add, v, at);
+    whatif::add_items(add.tree, tvb, v, visible);
+    at.relay = relay_items::add_items(add.tree, tvb, v, visible);
+    add_frame_links(add, v);
+    at.signature = add_signature_items(add, e, v);
+    at.encryption = add_encryption_items(add, e, v);
+    add_finding_experts(pinfo, v, e, at);
     add_anomaly_experts(pinfo, ti, e.anomalies);
 
     if (have_tap_listener(smbsign_tap)) {
