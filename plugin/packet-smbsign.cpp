@@ -473,6 +473,7 @@ int dissect_smbsign(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *)
     return static_cast<int>(tvb_captured_length(tvb));
 }
 
+// NOLINTNEXTLINE(readability-function-size): the field and expert-info tables
 void register_protocol() {
     static hf_register_info hf[] = {
         {&hf_session,
