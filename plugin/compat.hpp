@@ -21,7 +21,7 @@
 #include <wsutil/plugins.h>
 #endif
 
-namespace compat {
+namespace smbsign::plugin::compat {
 
 // What heur_dissector_t returns.
 #if SMBSIGN_WS_AT_LEAST(4, 2)
@@ -48,4 +48,4 @@ constexpr std::uint32_t kPluginDescription = WS_PLUGIN_DESC_DISSECTOR | WS_PLUGI
 #define SMBSIGN_HAVE_PLUGIN_DESCRIBE 1
 #endif
 
-} // namespace compat
+} // namespace smbsign::plugin::compat

@@ -11,7 +11,7 @@
 #include <cstdio>
 #include <string_view>
 
-namespace glue {
+namespace smbsign::plugin::glue {
 
 // What the taps get for each session shown in a frame (trivially destructible:
 // it lives in packet-scoped wmem memory).
@@ -84,4 +84,4 @@ compat::tap_init_result start_table(Table *t, const char *filter, guint flags,
     return compat::tap_init_ok(false);
 }
 
-} // namespace glue
+} // namespace smbsign::plugin::glue

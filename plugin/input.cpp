@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace input {
+namespace smbsign::plugin::input {
 namespace {
 
 protocol_t *our_protocol = nullptr;
@@ -196,4 +196,4 @@ std::optional<std::uint32_t> closed_connection(packet_info *pinfo) {
     return tcp->stream;
 }
 
-} // namespace input
+} // namespace smbsign::plugin::input

@@ -20,7 +20,7 @@
 #include <span>
 #include <string>
 
-namespace input {
+namespace smbsign::plugin::input {
 
 // One SMB message as NetBIOS framed it: the whole NBSS payload (an SMB2 compound
 // chain stays one message). The tvb lives until the frame's dissection ends.
@@ -60,4 +60,4 @@ std::uint8_t side_of(const packet_info *pinfo);
 // The TCP connection (tcp.stream) of this frame if it has seen a FIN or RST by now.
 std::optional<std::uint32_t> closed_connection(packet_info *pinfo);
 
-} // namespace input
+} // namespace smbsign::plugin::input

@@ -15,7 +15,7 @@
 #include <cstring>
 #include <vector>
 
-namespace internals {
+namespace smbsign::plugin::internals {
 namespace {
 
 // tcp.completeness bits (Wireshark's TCP dissector sets them on FIN+ACK and on RST).
@@ -116,4 +116,4 @@ void each_uat_row(const char *filename, unsigned columns,
     uat_foreach_table(visit_uat, &visit);
 }
 
-} // namespace internals
+} // namespace smbsign::plugin::internals

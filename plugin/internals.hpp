@@ -16,7 +16,7 @@
 #include <span>
 #include <string>
 
-namespace internals {
+namespace smbsign::plugin::internals {
 
 // This frame's TCP connection as the TCP dissector keeps it.
 struct TcpConnection {
@@ -40,4 +40,4 @@ std::string string_pref(const char *module_name, const char *pref_name);
 void each_uat_row(const char *filename, unsigned columns,
                   const std::function<void(std::span<const char *const>)> &row);
 
-} // namespace internals
+} // namespace smbsign::plugin::internals

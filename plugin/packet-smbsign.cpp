@@ -31,9 +31,8 @@
 #include <string_view>
 #include <type_traits>
 
+namespace smbsign::plugin {
 namespace {
-
-using namespace smbsign;
 
 int proto_smbsign = -1;
 int hf_session = -1;
@@ -697,6 +696,7 @@ void register_handoff() {
 }
 
 } // namespace
+} // namespace smbsign::plugin
 
 extern "C" WS_DLL_PUBLIC_DEF const gchar plugin_version[] = SMBSIGN_VERSION;
 extern "C" WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
@@ -704,19 +704,19 @@ extern "C" WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MIN
 
 extern "C" WS_DLL_PUBLIC_DEF void plugin_register(void) {
     static proto_plugin plug;
-    plug.register_protoinfo = register_protocol;
-    plug.register_handoff = register_handoff;
+    plug.register_protoinfo = smbsign::plugin::register_protocol;
+    plug.register_handoff = smbsign::plugin::register_handoff;
     proto_register_plugin(&plug);
     static tap_plugin tap;
     tap.register_tap_listener = [] {
-        glue::register_stats();
-        whatif::register_stats();
+        smbsign::plugin::glue::register_stats();
+        smbsign::plugin::whatif::register_stats();
     };
     tap_register_plugin(&tap);
 }
 
 #ifdef SMBSIGN_HAVE_PLUGIN_DESCRIBE
 extern "C" WS_DLL_PUBLIC_DEF std::uint32_t plugin_describe(void) {
-    return compat::kPluginDescription;
+    return smbsign::plugin::compat::kPluginDescription;
 }
 #endif

@@ -11,10 +11,8 @@
 #include <string>
 #include <string_view>
 
-namespace relay_items {
+namespace smbsign::plugin::relay_items {
 namespace {
-
-using namespace smbsign;
 
 int hf_user = -1;
 int hf_domain = -1;
@@ -188,4 +186,4 @@ void add_expert(packet_info *pinfo, proto_item *item, const SessionView &v, expe
                            signals.c_str(), std::string(to_string(r.outcome)).c_str());
 }
 
-} // namespace relay_items
+} // namespace smbsign::plugin::relay_items

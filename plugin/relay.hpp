@@ -8,7 +8,7 @@
 #include <epan/expert.h>
 #include <epan/packet.h>
 
-namespace relay_items {
+namespace smbsign::plugin::relay_items {
 
 // The fields (under the smbsign protocol, registered before this).
 void register_fields(int proto);
@@ -24,4 +24,4 @@ proto_item *add_items(proto_tree *tree, tvbuff_t *tvb, const smbsign::SessionVie
 void add_expert(packet_info *pinfo, proto_item *item, const smbsign::SessionView &v,
                 expert_field *ei);
 
-} // namespace relay_items
+} // namespace smbsign::plugin::relay_items

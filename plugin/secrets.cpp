@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace secrets {
+namespace smbsign::plugin::secrets {
 namespace {
 
 using smbsign::verify::Secrets;
@@ -99,4 +99,4 @@ Secrets collect() {
     return s;
 }
 
-} // namespace secrets
+} // namespace smbsign::plugin::secrets

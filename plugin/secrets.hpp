@@ -5,7 +5,7 @@
 
 #include "smbsign/verify/secrets.hpp"
 
-namespace secrets {
+namespace smbsign::plugin::secrets {
 
 // smbsign's own preferences (smbsign.credentials_file), under our protocol's module.
 void register_prefs(int proto);
@@ -13,4 +13,4 @@ void register_prefs(int proto);
 // Everything the preferences hold now; empty when nothing is given.
 smbsign::verify::Secrets collect();
 
-} // namespace secrets
+} // namespace smbsign::plugin::secrets

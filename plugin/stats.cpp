@@ -19,10 +19,8 @@
 #include <map>
 #include <string>
 
-namespace glue {
+namespace smbsign::plugin::glue {
 namespace {
-
-using namespace smbsign;
 
 struct SessionTable {
     std::map<std::uint32_t, TapRecord> rows;
@@ -473,4 +471,4 @@ void register_stats() {
                                tree_init, tree_cleanup);
 }
 
-} // namespace glue
+} // namespace smbsign::plugin::glue

@@ -21,10 +21,8 @@
 #include <tuple>
 #include <utility>
 
-namespace whatif {
+namespace smbsign::plugin::whatif {
 namespace {
-
-using namespace smbsign;
 
 const char *whatif_pref = nullptr; // smbsign.whatif, as typed
 WhatIfSpec spec;                   // parsed by on_init(); inactive when unset or invalid
@@ -402,4 +400,4 @@ void register_stats() {
     register_stat_tap_ui(&ui, nullptr);
 }
 
-} // namespace whatif
+} // namespace smbsign::plugin::whatif

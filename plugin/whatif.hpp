@@ -7,7 +7,7 @@
 
 #include <epan/packet.h>
 
-namespace whatif {
+namespace smbsign::plugin::whatif {
 
 // The fields and the preference (under the smbsign module, registered before this).
 void register_fields(int proto);
@@ -22,4 +22,4 @@ void add_items(proto_tree *tree, tvbuff_t *tvb, const smbsign::SessionView &v, b
 // `-z smbsign,whatif[,csv|,json]`.
 void register_stats();
 
-} // namespace whatif
+} // namespace smbsign::plugin::whatif
