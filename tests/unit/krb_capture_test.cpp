@@ -163,7 +163,7 @@ TEST_P(KerberosSample, AlteredApRepLeavesTheSessionWithoutAKey) {
     }
     ASSERT_TRUE(at);
     cap.bytes[*at] ^= 0x01;
-    const SessionView &v = signed_session(feed(cap, dc_keytab()));
+    const SessionView v = signed_session(feed(cap, dc_keytab()));
     EXPECT_EQ(v.signatures.valid, 0u);
     EXPECT_EQ(v.signatures.invalid, 0u);
     EXPECT_EQ(v.signatures.unverifiable, p.signed_frames);
@@ -256,7 +256,7 @@ TEST(KerberosKeyByHand, Smb1AndSmb311SessionKeyLines) {
                       "session-key:0x%llx:", static_cast<unsigned long long>(id));
         Secrets whole;
         EXPECT_TRUE(parse_credentials(std::string(prefix) + key, whole).empty());
-        const SessionView &v = signed_session(feed(cap, std::move(whole)));
+        const SessionView v = signed_session(feed(cap, std::move(whole)));
         EXPECT_EQ(v.integrity, Integrity::Verified);
         EXPECT_EQ(v.signatures.key_source, KeySource::SessionKey);
         EXPECT_EQ(v.signatures.key_state, KeyState::Proven);
