@@ -430,9 +430,9 @@ void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const
     at.top = ti;
     add_policy_items(add, v, at);
     add_outcome_items(add, v, at);
+    add_frame_links(add, v); // with the outcome they prove, before the longer NTLM items
     whatif::add_items(add.tree, tvb, v, visible);
     at.relay = relay_items::add_items(add.tree, tvb, v, visible);
-    add_frame_links(add, v);
     at.signature = add_signature_items(add, e, v);
     at.encryption = add_encryption_items(add, e, v);
     add_finding_experts(pinfo, v, e, at);
