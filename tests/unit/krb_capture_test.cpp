@@ -8,6 +8,7 @@
 #include "smbsign/verify/kerberos.hpp"
 #include "smbsign/verify/verifier.hpp"
 
+#include "capture_feed.hpp"
 #include "pcap_reader.hpp"
 
 #include <gtest/gtest.h>
@@ -23,26 +24,8 @@ namespace {
 using namespace smbsign;
 using namespace smbsign::verify;
 
-struct Outcome {
-    std::map<std::uint32_t, Code> by_frame;
-    std::vector<SessionView> sessions;
-};
-
-Outcome feed(const pcap_reader::Capture &cap, Secrets secrets) {
-    Verifier verifier(std::move(secrets));
-    Tracker tracker;
-    tracker.set_verifier(&verifier);
-    Outcome r;
-    for (const auto &m : cap.messages) {
-        tracker.on_pdu(m.conn, m.side, m.frame, Bytes(cap.bytes).subspan(m.offset, m.size), m.size);
-        for (const FrameEntry &e : tracker.frame_entries(m.frame))
-            if (status_of(e.signature) != Status::None)
-                r.by_frame[m.frame] = e.signature;
-    }
-    for (std::uint32_t i = 0; i < tracker.session_count(); ++i)
-        r.sessions.push_back(tracker.view(i));
-    return r;
-}
+using testutil::feed;
+using testutil::Outcome;
 
 pcap_reader::Capture capture(const std::string &sample) {
     auto cap = pcap_reader::read(std::string(SMBSIGN_SAMPLES_DIR) + "/" + sample);

@@ -4,6 +4,7 @@
 #include "smbsign/tracker.hpp"
 #include "smbsign/verify/verifier.hpp"
 
+#include "capture_feed.hpp"
 #include "pcap_reader.hpp"
 
 #include <gtest/gtest.h>
@@ -20,27 +21,8 @@ using namespace smbsign::verify;
 
 constexpr const char *kLabPassword = "Sign1ng-Pass"; // samples/README.md
 
-struct Outcome {
-    std::map<std::uint32_t, Code> by_frame; // every frame with a signature check
-    std::vector<SessionView> sessions;
-};
-
-// Feeds a capture's messages to a tracker with a verifier holding `secrets`.
-Outcome feed(const pcap_reader::Capture &cap, Secrets secrets) {
-    Verifier verifier(std::move(secrets));
-    Tracker tracker;
-    tracker.set_verifier(&verifier);
-    Outcome r;
-    for (const auto &m : cap.messages) {
-        tracker.on_pdu(m.conn, m.side, m.frame, Bytes(cap.bytes).subspan(m.offset, m.size), m.size);
-        for (const FrameEntry &e : tracker.frame_entries(m.frame))
-            if (status_of(e.signature) != Status::None)
-                r.by_frame[m.frame] = e.signature;
-    }
-    for (std::uint32_t i = 0; i < tracker.session_count(); ++i)
-        r.sessions.push_back(tracker.view(i));
-    return r;
-}
+using testutil::feed;
+using testutil::Outcome;
 
 // Reads a sample, applies `tamper` to its bytes, and feeds it.
 template <typename Tamper> Outcome run(const std::string &sample, Secrets secrets, Tamper tamper) {
