@@ -149,6 +149,29 @@ int expert_tap = -1;
 Tracker *tracker = nullptr;           // created in init, freed in cleanup
 verify::Verifier *verifier = nullptr; // only when secrets are given
 
+// The last session view derived, kept until the tracker next changes: deriving one costs
+// more than the fields a filter asks for, and once the first pass is over (tshark -2, a
+// GUI's every redissection) the tracker no longer changes, so consecutive frames of one
+// session share it. `generation` counts the tracker's changes (every first-pass frame, a
+// new or freed tracker); a view is only reused for the generation it was derived in.
+struct ViewCache {
+    std::uint64_t generation = 0; // the tracker's current generation
+    std::uint64_t derived_in = 0; // the generation `view` was derived in (0: none)
+    std::uint32_t session = kNoSession;
+    SessionView view;
+
+    void changed() { ++generation; }
+    const SessionView &of(std::uint32_t index) {
+        if (derived_in != generation || session != index) {
+            view = tracker->view(index);
+            session = index;
+            derived_in = generation;
+        }
+        return view;
+    }
+};
+ViewCache views;
+
 // Adds the generated items of one session's subtree. Enumerated fields are strings holding
 // the core's own words (NUL-terminated literals), so that every output (-T fields/json/ek/
 // pdml, columns, the GUI) prints the word and filters compare it: smbsign.verdict ==
@@ -180,6 +203,7 @@ struct Items {
 
 void init_routine() {
     tracker = new Tracker();
+    views.changed();
     if (auto s = secrets::collect(); !s.empty()) {
         verifier = new verify::Verifier(std::move(s));
         tracker->set_verifier(verifier);
@@ -193,6 +217,7 @@ void init_routine() {
 void cleanup_routine() {
     delete tracker;
     tracker = nullptr;
+    views.changed();
     delete verifier;
     verifier = nullptr;
     input::reset();
@@ -202,6 +227,7 @@ void cleanup_routine() {
 // tell it when the frame's TCP connection has seen its first FIN or RST.
 void analyse_frame(packet_info *pinfo) {
     const guint32 frame = pinfo->num;
+    views.changed();
     for (const input::Pdu &p : input::pdus_of(frame)) {
         const auto captured = static_cast<std::size_t>(tvb_captured_length(p.tvb));
         if (captured == 0)
@@ -413,7 +439,7 @@ void add_finding_experts(packet_info *pinfo, const SessionView &v, const FrameEn
 }
 
 void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const FrameEntry &e) {
-    const SessionView v = tracker->view(e.session);
+    const SessionView &v = views.of(e.session);
     // The summary line is only formatted for a tree someone will look at (a filter or a
     // tap does not read it, and formatting it costs more than the fields themselves).
     const bool visible = tree != nullptr && PTREE_DATA(tree)->visible;

@@ -151,7 +151,7 @@ proto_item *add_items(proto_tree *tree, tvbuff_t *tvb, const SessionView &v, boo
         boolean(hf_flag_seal, (f.authenticate_flags & ntlm::kFlagSeal) != 0);
         boolean(hf_flag_key_exchange, (f.authenticate_flags & ntlm::kFlagKeyExchange) != 0);
     }
-    if (f.ntlmv2)
+    if (f.ntlmv2 && want(hf_proof_fp)) // formatted only for someone who asked
         word(hf_proof_fp, hex8(f.proof_fingerprint));
     const RelayView &r = v.relay;
     if (r.role == RelayRole::None)
