@@ -6,6 +6,7 @@
 #include "smbsign/krb/kerberos.hpp"
 #include "smbsign/verify/kerberos.hpp"
 
+#include "capture_feed.hpp"
 #include "kdc_reader.hpp"
 #include "pcap_reader.hpp"
 
@@ -147,6 +148,103 @@ TEST(KdcPassword, WithoutTheExchangesThePasswordReachesNothing) {
     EXPECT_EQ(w.path.counts().as_opened + w.path.counts().tgs_opened, 0u);
     ASSERT_TRUE(w.smb.has_value());
     EXPECT_EQ(w.path.service_key(w.smb->ticket.cipher), nullptr);
+}
+
+} // namespace
+
+namespace {
+
+using testutil::feed;
+using testutil::Outcome;
+using verify::Integrity;
+using verify::KeySource;
+using verify::KeyState;
+using verify::Status;
+
+verify::Secrets lab_password(const char *password = kLabPassword) {
+    verify::Secrets s;
+    EXPECT_TRUE(s.add_password(password)); // as ntlmssp.nt_password gives it: any user
+    return s;
+}
+
+const SessionView *signed_session(const Outcome &r) {
+    for (const auto &v : r.sessions)
+        if (v.signatures.valid + v.signatures.invalid + v.signatures.unverifiable > 0)
+            return &v;
+    return nullptr;
+}
+
+// With only the password (and the KDC exchanges of the capture), every signed message is
+// valid; the counts are krb_capture_test.cpp's, from tshark's signed-frame filters.
+struct Signed {
+    const char *file;
+    std::size_t frames;
+};
+class PasswordOnly : public ::testing::TestWithParam<Signed> {};
+
+TEST_P(PasswordOnly, EverySignedMessageIsValid) {
+    const auto cap = pcap_reader::read(sample(GetParam().file));
+    const Outcome r = feed(cap, lab_password(), kdc_reader::read(sample(GetParam().file)));
+    EXPECT_EQ(r.by_frame.size(), GetParam().frames);
+    for (const auto &[frame, code] : r.by_frame)
+        EXPECT_EQ(verify::status_of(code), Status::Valid) << "frame " << frame;
+    const SessionView *v = signed_session(r);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->signatures.key_source, KeySource::KerberosPassword);
+    EXPECT_EQ(v->signatures.key_state, KeyState::Proven);
+    EXPECT_EQ(v->integrity, Integrity::Verified);
+}
+
+// The last byte of the 10th signed frame changed: invalid there and only there.
+TEST_P(PasswordOnly, AlteredMessageIsInvalidAtExactlyThatFrame) {
+    auto cap = pcap_reader::read(sample(GetParam().file));
+    const auto kdc = kdc_reader::read(sample(GetParam().file));
+    const Outcome good = feed(cap, lab_password(), kdc);
+    ASSERT_GT(good.by_frame.size(), 10u);
+    const std::uint32_t frame = std::next(good.by_frame.begin(), 10)->first;
+    for (const auto &m : cap.messages)
+        if (m.frame == frame) {
+            cap.bytes[m.offset + m.size - 1] ^= 0x01;
+            break;
+        }
+    const Outcome r = feed(cap, lab_password(), kdc);
+    for (const auto &[f, code] : r.by_frame)
+        EXPECT_EQ(verify::status_of(code), f == frame ? Status::Invalid : Status::Valid)
+            << "frame " << f;
+}
+
+// A wrong password: the AS-REP's integrity check refuses it, the key is known to be wrong,
+// and nothing is called invalid.
+TEST_P(PasswordOnly, WrongPasswordIsKnownAndNothingIsInvalid) {
+    const auto cap = pcap_reader::read(sample(GetParam().file));
+    const Outcome r =
+        feed(cap, lab_password("not-the-password"), kdc_reader::read(sample(GetParam().file)));
+    const SessionView *v = signed_session(r);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->signatures.valid, 0u);
+    EXPECT_EQ(v->signatures.invalid, 0u);
+    EXPECT_EQ(v->signatures.key_source, KeySource::KerberosPassword);
+    EXPECT_EQ(v->signatures.key_state, KeyState::Wrong);
+}
+
+INSTANTIATE_TEST_SUITE_P(DomainLab, PasswordOnly,
+                         ::testing::Values(Signed{"krb-smb1-signed.pcap", 33},
+                                           Signed{"krb-smb202-signed.pcap", 55},
+                                           Signed{"krb-smb21-signed.pcap", 55},
+                                           Signed{"krb-smb30-signed.pcap", 55},
+                                           Signed{"krb-smb311-gmac-signed.pcap", 51},
+                                           Signed{"krb-smb311-cmac-signed.pcap", 51}));
+
+// Tickets got before the capture: the password reaches no key; nothing is valid or invalid,
+// and no key is claimed.
+TEST(PasswordOnlyCcache, NoKdcExchangeNoKeyNoVerdict) {
+    const char *file = "krb-smb311-ccache-signed.pcap";
+    const Outcome r = feed(pcap_reader::read(sample(file)), lab_password(), kdc_reader::read(sample(file)));
+    const SessionView *v = signed_session(r);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->signatures.valid + v->signatures.invalid, 0u);
+    EXPECT_GT(v->signatures.unverifiable, 0u);
+    EXPECT_NE(v->signatures.key_state, KeyState::Proven);
 }
 
 } // namespace

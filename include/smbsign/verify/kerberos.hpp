@@ -57,6 +57,24 @@ public:
         }
     }
 
+    // The AP-REQ whose ticket's session key the KDC exchanges gave (KdcPasswordPath): the
+    // key is proven when it opens the authenticator (usage 11), which carries its checksum.
+    void ap_req_with_key(const krb::ApReq &req, const krb::KeyValue &ticket_key) {
+        if (state_ == State::Opened)
+            return;
+        auto auth = krb::decrypt(ticket_key.etype, ticket_key.view(), krb::kUsageAuthenticator,
+                                 req.authenticator.cipher);
+        if (!auth || !krb::is_part(auth->view(), krb::kAppAuthenticator))
+            return;
+        *this = KerberosLogon{};
+        ticket_key_ = ticket_key;
+        initiator_ = krb::authenticator_subkey(auth->view());
+        state_ = State::Opened;
+        from_password_ = true;
+    }
+    // Whether the ticket's key came from a password (ap_req_with_key), not a long-term key.
+    [[nodiscard]] bool from_password() const noexcept { return from_password_; }
+
     // The AP-REP of the SESSION_SETUP response: the acceptor's subkey.
     void ap_rep(const krb::ApRep &rep) {
         if (state_ != State::Opened || !ticket_key_ || acceptor_)
@@ -96,6 +114,7 @@ public:
         ticket_key_ = other.ticket_key_;
         initiator_ = other.initiator_;
         acceptor_ = other.acceptor_;
+        from_password_ = other.from_password_;
         other.wipe();
         return *this;
     }
@@ -128,6 +147,7 @@ private:
     }
 
     State state_ = State::None;
+    bool from_password_ = false;
     std::optional<krb::KeyValue> ticket_key_;
     std::optional<krb::KeyValue> initiator_;
     std::optional<krb::KeyValue> acceptor_;
