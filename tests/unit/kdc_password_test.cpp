@@ -118,8 +118,8 @@ TEST_P(KdcPasswordSample, ThePasswordReachesTheSmbTicketsSessionKey) {
     const krb::KeyValue *k = w.path.service_key(w.smb->ticket.cipher);
     ASSERT_NE(k, nullptr);
     // The key opens the SMB AP-REQ's authenticator (usage 11): it is that ticket's key.
-    const auto auth = krb::decrypt(k->etype, k->view(), krb::kUsageAuthenticator,
-                                   w.smb->authenticator.cipher);
+    const auto auth =
+        krb::decrypt(k->etype, k->view(), krb::kUsageAuthenticator, w.smb->authenticator.cipher);
     ASSERT_TRUE(auth.has_value());
     EXPECT_TRUE(krb::is_part(auth->view(), krb::kAppAuthenticator));
 }
@@ -239,7 +239,8 @@ INSTANTIATE_TEST_SUITE_P(DomainLab, PasswordOnly,
 // and no key is claimed.
 TEST(PasswordOnlyCcache, NoKdcExchangeNoKeyNoVerdict) {
     const char *file = "krb-smb311-ccache-signed.pcap";
-    const Outcome r = feed(pcap_reader::read(sample(file)), lab_password(), kdc_reader::read(sample(file)));
+    const Outcome r =
+        feed(pcap_reader::read(sample(file)), lab_password(), kdc_reader::read(sample(file)));
     const SessionView *v = signed_session(r);
     ASSERT_NE(v, nullptr);
     EXPECT_EQ(v->signatures.valid + v->signatures.invalid, 0u);

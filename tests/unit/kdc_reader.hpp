@@ -49,8 +49,9 @@ inline std::vector<Message> read(const std::string &path) {
         if (payload >= ip_end)
             continue;
         if (proto == 17) {
-            out.push_back({frame, {b.begin() + static_cast<std::ptrdiff_t>(payload),
-                                   b.begin() + static_cast<std::ptrdiff_t>(ip_end)}});
+            out.push_back({frame,
+                           {b.begin() + static_cast<std::ptrdiff_t>(payload),
+                            b.begin() + static_cast<std::ptrdiff_t>(ip_end)}});
             continue;
         }
         const std::uint64_t key = static_cast<std::uint64_t>(le32(&b[ip + 12])) << 16 | sport;
@@ -62,7 +63,8 @@ inline std::vector<Message> read(const std::string &path) {
                                     static_cast<std::size_t>(st[1]) << 16 | be16(&st[2]);
             if (st.size() < 4 + len)
                 break;
-            out.push_back({frame, {st.begin() + 4, st.begin() + 4 + static_cast<std::ptrdiff_t>(len)}});
+            out.push_back(
+                {frame, {st.begin() + 4, st.begin() + 4 + static_cast<std::ptrdiff_t>(len)}});
             st.erase(st.begin(), st.begin() + 4 + static_cast<std::ptrdiff_t>(len));
         }
     }

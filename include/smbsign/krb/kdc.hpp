@@ -53,14 +53,14 @@ struct EtypeInfo {
 
 // What one KDC message holds for the password path.
 struct KdcMessage {
-    std::uint32_t type = 0;    // kAppAsReq, kAppAsRep, kAppTgsReq, kAppTgsRep, kAppKrbError
-    std::string client;        // AS-REQ, AS-REP cname components joined with '/', no realm
-    std::string realm;         // AS-REQ req-body realm; AS-REP crealm
+    std::uint32_t type = 0;            // kAppAsReq, kAppAsRep, kAppTgsReq, kAppTgsRep, kAppKrbError
+    std::string client;                // AS-REQ, AS-REP cname components joined with '/', no realm
+    std::string realm;                 // AS-REQ req-body realm; AS-REP crealm
     std::vector<EtypeInfo> etype_info; // PA-ETYPE-INFO2 of a KRB-ERROR or AS-REP
-    EncryptedData ticket;      // AS-REP, TGS-REP: Ticket.enc-part
-    EncryptedData enc_part;    // AS-REP, TGS-REP: enc-part
-    std::optional<ApReq> tgs_ap_req; // TGS-REQ: PA-TGS-REQ
-    bool fast = false;         // TGS-REQ or TGS-REP: PA-FX-FAST present
+    EncryptedData ticket;              // AS-REP, TGS-REP: Ticket.enc-part
+    EncryptedData enc_part;            // AS-REP, TGS-REP: enc-part
+    std::optional<ApReq> tgs_ap_req;   // TGS-REQ: PA-TGS-REQ
+    bool fast = false;                 // TGS-REQ or TGS-REP: PA-FX-FAST present
     std::optional<EncryptedData> fast_rep; // TGS-REP: KrbFastArmoredRep.enc-fast-rep
 };
 
@@ -154,7 +154,8 @@ inline ParseError read_padata(const der::Tlv &pa, KdcMessage &out) {
         der::Tlv app;
         ApReq req;
         if (der::read_one(*value, app) != ParseError::None ||
-            !app.is(der::Class::Application, kAppApReq) || parse_ap_req(app, req) != ParseError::None)
+            !app.is(der::Class::Application, kAppApReq) ||
+            parse_ap_req(app, req) != ParseError::None)
             return ParseError::Malformed;
         out.tgs_ap_req = req;
     }

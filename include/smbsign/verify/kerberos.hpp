@@ -166,7 +166,7 @@ private:
 //   that opens a part is proven and a wrong password is known.
 class KdcPasswordPath {
 public:
-    static constexpr std::size_t kMaxEntries = 64;   // TGTs, pending TGS-REQs, service tickets
+    static constexpr std::size_t kMaxEntries = 64; // TGTs, pending TGS-REQs, service tickets
     static constexpr std::size_t kMaxPasswordTries = 16;
 
     struct Counts {
@@ -244,11 +244,14 @@ private:
         v.push_back(std::move(e));
     }
 
-    // ASCII case-insensitive equality (principal and realm names as the lab writes them).
+    // ASCII case-insensitive equality (user, domain and realm names; others compare exactly).
     static bool iequal(std::string_view a, std::string_view b) noexcept {
-        return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-                   return (x | 0x20) == (y | 0x20);
-               });
+        const auto lower = [](char c) {
+            return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+        };
+        return a.size() == b.size() &&
+               std::equal(a.begin(), a.end(), b.begin(),
+                          [&](char x, char y) { return lower(x) == lower(y); });
     }
     // A password given for this client: no user, or the same user in no domain, the realm,
     // or the realm's first label (the NetBIOS domain name of an AD realm).
@@ -291,7 +294,8 @@ private:
             const auto key = krb::string_to_key(etype, p.password, salt, params_for(m, etype));
             if (!key)
                 continue;
-            const auto plain = krb::decrypt(etype, key->view(), krb::kUsageAsRep, m.enc_part.cipher);
+            const auto plain =
+                krb::decrypt(etype, key->view(), krb::kUsageAsRep, m.enc_part.cipher);
             const auto tgt = plain ? krb::kdc_rep_session_key(plain->view()) : std::nullopt;
             if (!tgt)
                 continue;
@@ -310,8 +314,9 @@ private:
         for (const Entry &t : tgts_) {
             if (!same(t.cipher, m.tgs_ap_req->ticket.cipher))
                 continue;
-            const auto auth = krb::decrypt(t.key.etype, t.key.view(), krb::kUsageTgsReqAuthenticator,
-                                           m.tgs_ap_req->authenticator.cipher);
+            const auto auth =
+                krb::decrypt(t.key.etype, t.key.view(), krb::kUsageTgsReqAuthenticator,
+                             m.tgs_ap_req->authenticator.cipher);
             if (!auth || !krb::is_part(auth->view(), krb::kAppAuthenticator))
                 return;
             Pending p{t.key, {}};
@@ -338,8 +343,8 @@ private:
 
     // RFC 6113 5.4.1.1, 5.4.3: the reply key of a FAST TGS-REP, strengthened if the
     // KrbFastResponse says so; nothing when the armoured reply does not open.
-    static std::optional<krb::KeyValue> fast_reply_key(const krb::KdcMessage &m,
-                                                       const Pending &p, const krb::KeyValue &reply) {
+    static std::optional<krb::KeyValue> fast_reply_key(const krb::KdcMessage &m, const Pending &p,
+                                                       const krb::KeyValue &reply) {
         if (!m.fast_rep || p.subkey.size == 0)
             return std::nullopt;
         const auto armor = krb::fx_cf2(p.subkey, "subkeyarmor", p.tgt, "ticketarmor");

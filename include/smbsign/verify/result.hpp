@@ -59,7 +59,14 @@ constexpr Code worse(Code a, Code b) noexcept {
 
 enum class Integrity : std::uint8_t { NotSigned, Unverified, Verified, Invalid };
 // KerberosPassword: keys reached from a password through the capture's KDC exchanges.
-enum class KeySource : std::uint8_t { None, Password, NtHash, SessionKey, Keytab, KerberosPassword };
+enum class KeySource : std::uint8_t {
+    None,
+    Password,
+    NtHash,
+    SessionKey,
+    Keytab,
+    KerberosPassword
+};
 enum class KeyState : std::uint8_t { Unknown, Proven, Wrong };
 
 constexpr std::string_view to_string(Status s) noexcept {

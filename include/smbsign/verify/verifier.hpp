@@ -240,7 +240,8 @@ private:
         if (auto key = k != nullptr ? SessionKey::from_gss(k->view()) : std::nullopt) {
             s.session_key = *key; // the whole GSS key (session_key.hpp says who takes what)
             s.have_key = true;
-            s.sum.key_source = s.krb.from_password() ? KeySource::KerberosPassword : KeySource::Keytab;
+            s.sum.key_source =
+                s.krb.from_password() ? KeySource::KerberosPassword : KeySource::Keytab;
             s.sum.key_state = KeyState::Proven; // the ticket's own checksum proved the key
         }
         return true;
@@ -573,7 +574,7 @@ private:
     }
 
     Secrets secrets_;
-    KdcPasswordPath kdc_; // the passwords' way to service tickets (verify/kerberos.hpp)
+    KdcPasswordPath kdc_;            // the passwords' way to service tickets (verify/kerberos.hpp)
     std::deque<Session> sessions_;   // by the tracker's session index
     std::deque<Connection> conns_;   // by the tracker's connection index
     std::vector<Expected> expected_; // in frame order
