@@ -8,6 +8,7 @@
 #include "plugin/compat.hpp"
 #include "plugin/glue.hpp"
 #include "plugin/input.hpp"
+#include "plugin/kdc.hpp"
 #include "plugin/relay.hpp"
 #include "plugin/secrets.hpp"
 #include "plugin/whatif.hpp"
@@ -212,12 +213,15 @@ void init_routine() {
     whatif::on_init();
     input::reset();
     input::hook_smb_heuristics(proto_smbsign);
+    kdc::set_verifier(verifier);
+    kdc::hook(proto_smbsign);
 }
 
 void cleanup_routine() {
     delete tracker;
     tracker = nullptr;
     views.changed();
+    kdc::set_verifier(nullptr);
     delete verifier;
     verifier = nullptr;
     input::reset();

@@ -13,6 +13,7 @@
 #include "smbsign/anomaly.hpp"
 #include "smbsign/bytes.hpp"
 #include "smbsign/hints.hpp"
+#include "smbsign/krb/kdc.hpp"
 #include "smbsign/krb/kerberos.hpp"
 #include "smbsign/matrix.hpp"
 #include "smbsign/ntlmssp.hpp"
@@ -24,6 +25,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <string_view>
 
 namespace smbsign::fuzz {
@@ -379,9 +381,38 @@ inline void run_kerberos_blob(Bytes blob) noexcept {
         if (k)
             SMBSIGN_FUZZ_CHECK(k->size > 0 && k->size <= krb::kMaxKeySize);
 }
+// A KDC message (krb/kdc.hpp): every part it names lies inside it, every key a decrypted part
+// would give has a key's size. Allocation failure (names, lists) is not a finding here.
+inline void run_kdc_message(Bytes in) noexcept {
+    try {
+        krb::KdcMessage m;
+        if (krb::parse_kdc_message(in, m) == ParseError::None) {
+            check_inside(in, m.ticket.cipher);
+            check_inside(in, m.enc_part.cipher);
+            if (m.tgs_ap_req)
+                check_inside(in, m.tgs_ap_req->authenticator.cipher);
+            if (m.fast_rep)
+                check_inside(in, m.fast_rep->cipher);
+            for (const auto &e : m.etype_info)
+                if (e.salt)
+                    check_inside(in, *e.salt);
+            SMBSIGN_FUZZ_CHECK(m.client.size() <= krb::kMaxNameSize &&
+                               m.realm.size() <= krb::kMaxNameSize &&
+                               m.etype_info.size() <= krb::kMaxEntries);
+        }
+        std::optional<krb::KeyValue> strengthen;
+        if (krb::fast_response(in, strengthen) && strengthen)
+            SMBSIGN_FUZZ_CHECK(strengthen->size > 0 && strengthen->size <= krb::kMaxKeySize);
+        if (const auto k = krb::kdc_rep_session_key(in))
+            SMBSIGN_FUZZ_CHECK(k->size > 0 && k->size <= krb::kMaxKeySize);
+    } catch (const std::bad_alloc &) {
+    }
+}
+
 inline void run_kerberos(const std::uint8_t *data, std::size_t size) noexcept {
     const Bytes in(data, size);
     run_kerberos_blob(in);
+    run_kdc_message(in);
     std::size_t starts = 0;
     for (std::size_t i = 1; i < size && starts < kMaxKerberosStarts; ++i) {
         const std::uint8_t b = data[i];

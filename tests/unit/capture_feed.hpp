@@ -6,6 +6,7 @@
 #include "smbsign/tracker.hpp"
 #include "smbsign/verify/verifier.hpp"
 
+#include "kdc_reader.hpp"
 #include "pcap_reader.hpp"
 
 #include <cstdint>
@@ -20,14 +21,20 @@ struct Outcome {
     std::vector<smbsign::SessionView> sessions;
 };
 
-// Feeds a capture's messages to a tracker with a verifier holding `secrets`.
-inline Outcome feed(const pcap_reader::Capture &cap, smbsign::verify::Secrets secrets) {
+// Feeds a capture's messages to a tracker with a verifier holding `secrets`; the KDC
+// messages `kdc` (kdc_reader.hpp) go to the verifier in frame order with them, as the plugin
+// hands them over.
+inline Outcome feed(const pcap_reader::Capture &cap, smbsign::verify::Secrets secrets,
+                    const std::vector<kdc_reader::Message> &kdc = {}) {
     using namespace smbsign;
     verify::Verifier verifier(std::move(secrets));
     Tracker tracker;
     tracker.set_verifier(&verifier);
     Outcome r;
+    auto next_kdc = kdc.begin();
     for (const auto &m : cap.messages) {
+        for (; next_kdc != kdc.end() && next_kdc->frame < m.frame; ++next_kdc)
+            (void)verifier.kdc(Bytes(next_kdc->bytes));
         tracker.on_pdu(m.conn, m.side, m.frame, Bytes(cap.bytes).subspan(m.offset, m.size), m.size);
         for (const FrameEntry &e : tracker.frame_entries(m.frame))
             if (verify::status_of(e.signature) != verify::Status::None)

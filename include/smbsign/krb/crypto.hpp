@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -138,6 +139,25 @@ inline std::optional<SecretBytes> string_to_key(std::int32_t etype, std::string_
     std::copy_n(kb.contents, kb.length, out.raw().begin());
     krb5_free_keyblock_contents(ctx, &kb); // zeroes the contents before freeing them
     return out;
+}
+
+// RFC 6113 5.1 KRB-FX-CF2(key1, key2, pepper1, pepper2): the key combining two keys, of
+// key1's enctype (the FAST armor key, 5.4.1.1, and the strengthened reply key, 5.4.3).
+inline std::optional<SecretBytes> fx_cf2(const KeyValue &k1, std::string_view pepper1,
+                                         const KeyValue &k2, std::string_view pepper2) {
+    krb5_context ctx = krb5_ctx();
+    if (ctx == nullptr)
+        return std::nullopt;
+    krb5_keyblock a = detail::keyblock(k1.etype, k1.view());
+    krb5_keyblock b = detail::keyblock(k2.etype, k2.view());
+    const std::string p1(pepper1), p2(pepper2); // the library wants NUL-terminated peppers
+    krb5_keyblock *out = nullptr;
+    if (krb5_c_fx_cf2_simple(ctx, &a, p1.c_str(), &b, p2.c_str(), &out) != 0 || out == nullptr)
+        return std::nullopt;
+    SecretBytes key(out->length);
+    std::copy_n(out->contents, out->length, key.raw().begin());
+    krb5_free_keyblock(ctx, out); // zeroes the contents before freeing them
+    return key;
 }
 
 } // namespace smbsign::krb

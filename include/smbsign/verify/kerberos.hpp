@@ -8,11 +8,14 @@
 #pragma once
 
 #include "smbsign/krb/crypto.hpp"
+#include "smbsign/krb/kdc.hpp"
 #include "smbsign/krb/kerberos.hpp"
 #include "smbsign/verify/secrets.hpp"
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace smbsign::verify {
@@ -54,6 +57,24 @@ public:
         }
     }
 
+    // The AP-REQ whose ticket's session key the KDC exchanges gave (KdcPasswordPath): the
+    // key is proven when it opens the authenticator (usage 11), which carries its checksum.
+    void ap_req_with_key(const krb::ApReq &req, const krb::KeyValue &ticket_key) {
+        if (state_ == State::Opened)
+            return;
+        auto auth = krb::decrypt(ticket_key.etype, ticket_key.view(), krb::kUsageAuthenticator,
+                                 req.authenticator.cipher);
+        if (!auth || !krb::is_part(auth->view(), krb::kAppAuthenticator))
+            return;
+        *this = KerberosLogon{};
+        ticket_key_ = ticket_key;
+        initiator_ = krb::authenticator_subkey(auth->view());
+        state_ = State::Opened;
+        from_password_ = true;
+    }
+    // Whether the ticket's key came from a password (ap_req_with_key), not a long-term key.
+    [[nodiscard]] bool from_password() const noexcept { return from_password_; }
+
     // The AP-REP of the SESSION_SETUP response: the acceptor's subkey.
     void ap_rep(const krb::ApRep &rep) {
         if (state_ != State::Opened || !ticket_key_ || acceptor_)
@@ -93,6 +114,7 @@ public:
         ticket_key_ = other.ticket_key_;
         initiator_ = other.initiator_;
         acceptor_ = other.acceptor_;
+        from_password_ = other.from_password_;
         other.wipe();
         return *this;
     }
@@ -125,9 +147,241 @@ private:
     }
 
     State state_ = State::None;
+    bool from_password_ = false;
     std::optional<krb::KeyValue> ticket_key_;
     std::optional<krb::KeyValue> initiator_;
     std::optional<krb::KeyValue> acceptor_;
+};
+
+// A user's password carried through the KDC exchanges of the capture to the session keys of
+// the service tickets they issued (RFC 4120 3.1, 3.3; RFC 6113 5.4 for FAST):
+//   AS-REP enc-part (usage 3) under string-to-key(password, PA-ETYPE-INFO2 salt) -> TGT
+//   session key; TGS-REQ PA-TGS-REQ authenticator (usage 7) under it -> subkey; TGS-REP
+//   enc-part (usage 9 with a subkey, 8 without) -> the service ticket's session key. A
+//   FAST-armoured TGS-REP (PA-FX-FAST) is opened with the armor key KRB-FX-CF2(subkey, TGT
+//   session key, "subkeyarmor", "ticketarmor") (5.4.1.1), its KrbFastResponse (usage 52)
+//   may give a strengthen-key, and the reply key is then KRB-FX-CF2(strengthen-key, reply
+//   key, "strengthenkey", "replykey") (5.4.3). Each table is bounded; at a limit the oldest
+//   entry goes and `overflowed()` says so. Every decrypt checks its own integrity, so a key
+//   that opens a part is proven and a wrong password is known.
+class KdcPasswordPath {
+public:
+    static constexpr std::size_t kMaxEntries = 64; // TGTs, pending TGS-REQs, service tickets
+    static constexpr std::size_t kMaxPasswordTries = 16;
+
+    struct Counts {
+        std::size_t as_opened = 0, as_wrong = 0, as_no_password = 0;
+        std::size_t tgs_opened = 0, tgs_unopened = 0;
+    };
+
+    void message(const krb::KdcMessage &m, const std::vector<KerberosPassword> &passwords) {
+        if (m.type == krb::kAppAsRep)
+            as_rep(m, passwords);
+        else if (m.type == krb::kAppTgsReq)
+            tgs_req(m);
+        else if (m.type == krb::kAppTgsRep)
+            tgs_rep(m);
+    }
+
+    // The session key of the service ticket whose enc-part is `ticket_cipher`, or nullptr.
+    [[nodiscard]] const krb::KeyValue *service_key(Bytes ticket_cipher) const noexcept {
+        for (const Entry &e : tickets_)
+            if (same(e.cipher, ticket_cipher))
+                return &e.key;
+        return nullptr;
+    }
+    [[nodiscard]] bool overflowed() const noexcept { return overflowed_; }
+    [[nodiscard]] const Counts &counts() const noexcept { return counts_; }
+    // Whether any AS-REP was opened: without it no ticket can be.
+    [[nodiscard]] bool saw_kdc() const noexcept { return saw_kdc_; }
+
+    KdcPasswordPath() = default;
+    KdcPasswordPath(const KdcPasswordPath &) = delete;
+    KdcPasswordPath &operator=(const KdcPasswordPath &) = delete;
+    ~KdcPasswordPath() {
+        for (auto *v : {&tgts_, &tickets_})
+            for (Entry &e : *v)
+                wipe(e.key);
+        for (Pending &p : pending_) {
+            wipe(p.tgt);
+            wipe(p.subkey);
+        }
+    }
+
+private:
+    struct Entry {
+        std::vector<std::uint8_t> cipher; // the ticket's enc-part (not secret)
+        krb::KeyValue key;
+    };
+    struct Pending { // a TGS-REQ whose authenticator opened
+        krb::KeyValue tgt;
+        krb::KeyValue subkey; // size 0: none
+    };
+
+    static bool same(const std::vector<std::uint8_t> &a, Bytes b) noexcept {
+        return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+    }
+    static void wipe(krb::KeyValue &k) noexcept {
+        volatile std::uint8_t *p = k.bytes.data();
+        for (std::size_t i = 0; i < k.bytes.size(); ++i)
+            p[i] = 0;
+        k.size = 0;
+    }
+    static std::optional<krb::KeyValue> to_key(std::int32_t etype, Bytes b) noexcept {
+        if (b.empty() || b.size() > krb::kMaxKeySize)
+            return std::nullopt;
+        krb::KeyValue k;
+        k.etype = etype;
+        k.size = static_cast<std::uint8_t>(b.size());
+        std::copy(b.begin(), b.end(), k.bytes.begin());
+        return k;
+    }
+    template <typename T> void push(std::vector<T> &v, T e) {
+        if (v.size() >= kMaxEntries) {
+            overflowed_ = true;
+            v.erase(v.begin());
+        }
+        v.push_back(std::move(e));
+    }
+
+    // ASCII case-insensitive equality (user, domain and realm names; others compare exactly).
+    static bool iequal(std::string_view a, std::string_view b) noexcept {
+        const auto lower = [](char c) {
+            return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+        };
+        return a.size() == b.size() &&
+               std::equal(a.begin(), a.end(), b.begin(),
+                          [&](char x, char y) { return lower(x) == lower(y); });
+    }
+    // A password given for this client: no user, or the same user in no domain, the realm,
+    // or the realm's first label (the NetBIOS domain name of an AD realm).
+    static bool for_client(const KerberosPassword &p, const krb::KdcMessage &m) noexcept {
+        if (p.user.empty())
+            return true;
+        if (!iequal(p.user, m.client))
+            return false;
+        const std::string_view realm = m.realm;
+        return p.domain.empty() || iequal(p.domain, realm) ||
+               iequal(p.domain, realm.substr(0, realm.find('.')));
+    }
+    // RFC 4120 5.2.7.5: the salt the KDC sent for the reply's enctype, else the default salt
+    // (RFC 4120 4: the realm followed by the name components).
+    static std::string salt_for(const krb::KdcMessage &m, std::int32_t etype) {
+        for (const krb::EtypeInfo &e : m.etype_info)
+            if (e.etype == etype && e.salt)
+                return std::string(e.salt->begin(), e.salt->end());
+        std::string salt = m.realm;
+        for (char c : m.client)
+            if (c != '/')
+                salt += c;
+        return salt;
+    }
+    static Bytes params_for(const krb::KdcMessage &m, std::int32_t etype) noexcept {
+        for (const krb::EtypeInfo &e : m.etype_info)
+            if (e.etype == etype)
+                return e.s2kparams;
+        return {};
+    }
+
+    void as_rep(const krb::KdcMessage &m, const std::vector<KerberosPassword> &passwords) {
+        const std::int32_t etype = m.enc_part.etype;
+        const std::string salt = salt_for(m, etype);
+        std::size_t tries = 0;
+        for (const KerberosPassword &p : passwords) {
+            if (!for_client(p, m) || tries >= kMaxPasswordTries)
+                continue;
+            ++tries;
+            const auto key = krb::string_to_key(etype, p.password, salt, params_for(m, etype));
+            if (!key)
+                continue;
+            const auto plain =
+                krb::decrypt(etype, key->view(), krb::kUsageAsRep, m.enc_part.cipher);
+            const auto tgt = plain ? krb::kdc_rep_session_key(plain->view()) : std::nullopt;
+            if (!tgt)
+                continue;
+            saw_kdc_ = true;
+            ++counts_.as_opened;
+            push(tgts_, Entry{{m.ticket.cipher.begin(), m.ticket.cipher.end()}, *tgt});
+            return;
+        }
+        ++(tries == 0 ? counts_.as_no_password : counts_.as_wrong);
+    }
+
+    // RFC 4120 5.5.1, 7.5.1 usage 7: the PA-TGS-REQ authenticator under the TGT session key.
+    void tgs_req(const krb::KdcMessage &m) {
+        if (!m.tgs_ap_req)
+            return;
+        for (const Entry &t : tgts_) {
+            if (!same(t.cipher, m.tgs_ap_req->ticket.cipher))
+                continue;
+            const auto auth =
+                krb::decrypt(t.key.etype, t.key.view(), krb::kUsageTgsReqAuthenticator,
+                             m.tgs_ap_req->authenticator.cipher);
+            if (!auth || !krb::is_part(auth->view(), krb::kAppAuthenticator))
+                return;
+            Pending p{t.key, {}};
+            if (const auto sub = krb::authenticator_subkey(auth->view()))
+                p.subkey = *sub;
+            push(pending_, p);
+            return;
+        }
+    }
+
+    void tgs_rep(const krb::KdcMessage &m) {
+        for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+            if (const auto key = open_tgs_rep(m, *it)) {
+                ++counts_.tgs_opened;
+                push(tickets_, Entry{{m.ticket.cipher.begin(), m.ticket.cipher.end()}, *key});
+                wipe(it->tgt);
+                wipe(it->subkey);
+                pending_.erase(std::next(it).base());
+                return;
+            }
+        }
+        ++counts_.tgs_unopened;
+    }
+
+    // RFC 6113 5.4.1.1, 5.4.3: the reply key of a FAST TGS-REP, strengthened if the
+    // KrbFastResponse says so; nothing when the armoured reply does not open.
+    static std::optional<krb::KeyValue> fast_reply_key(const krb::KdcMessage &m, const Pending &p,
+                                                       const krb::KeyValue &reply) {
+        if (!m.fast_rep || p.subkey.size == 0)
+            return std::nullopt;
+        const auto armor = krb::fx_cf2(p.subkey, "subkeyarmor", p.tgt, "ticketarmor");
+        const auto armor_key = armor ? to_key(p.subkey.etype, armor->view()) : std::nullopt;
+        if (!armor_key)
+            return std::nullopt;
+        const auto plain = krb::decrypt(armor_key->etype, armor_key->view(), krb::kUsageFastRep,
+                                        m.fast_rep->cipher);
+        std::optional<krb::KeyValue> strengthen;
+        if (!plain || !krb::fast_response(plain->view(), strengthen))
+            return std::nullopt;
+        if (!strengthen)
+            return reply;
+        const auto cf2 = krb::fx_cf2(*strengthen, "strengthenkey", reply, "replykey");
+        return cf2 ? to_key(strengthen->etype, cf2->view()) : std::nullopt;
+    }
+
+    static std::optional<krb::KeyValue> open_tgs_rep(const krb::KdcMessage &m, const Pending &p) {
+        const bool sub = p.subkey.size != 0;
+        krb::KeyValue reply = sub ? p.subkey : p.tgt;
+        if (m.fast_rep) {
+            const auto k = fast_reply_key(m, p, reply);
+            if (!k)
+                return std::nullopt;
+            reply = *k;
+        }
+        const std::int32_t usage = sub ? krb::kUsageTgsRepSubkey : krb::kUsageTgsRepSessionKey;
+        const auto plain = krb::decrypt(reply.etype, reply.view(), usage, m.enc_part.cipher);
+        return plain ? krb::kdc_rep_session_key(plain->view()) : std::nullopt;
+    }
+
+    std::vector<Entry> tgts_;
+    std::vector<Pending> pending_;
+    std::vector<Entry> tickets_;
+    Counts counts_;
+    bool overflowed_ = false;
+    bool saw_kdc_ = false;
 };
 
 } // namespace smbsign::verify

@@ -58,7 +58,15 @@ constexpr Code worse(Code a, Code b) noexcept {
 }
 
 enum class Integrity : std::uint8_t { NotSigned, Unverified, Verified, Invalid };
-enum class KeySource : std::uint8_t { None, Password, NtHash, SessionKey, Keytab };
+// KerberosPassword: keys reached from a password through the capture's KDC exchanges.
+enum class KeySource : std::uint8_t {
+    None,
+    Password,
+    NtHash,
+    SessionKey,
+    Keytab,
+    KerberosPassword
+};
 enum class KeyState : std::uint8_t { Unknown, Proven, Wrong };
 
 constexpr std::string_view to_string(Status s) noexcept {
@@ -130,6 +138,8 @@ constexpr std::string_view to_string(KeySource s) noexcept {
         return "session key";
     case KeySource::Keytab:
         return "keytab";
+    case KeySource::KerberosPassword:
+        return "password (Kerberos)";
     case KeySource::None:
         break;
     }

@@ -34,6 +34,26 @@ struct Credential {
     KeySource source = KeySource::Password;
 };
 
+// A user's password as given (ntlmssp.nt_password, a credentials file's `DOMAIN\\user:password`
+// line): Kerberos derives its keys from the text itself (RFC 3961 3 string-to-key).
+struct KerberosPassword {
+    std::string user;   // empty: any user
+    std::string domain; // empty: any domain
+    std::string password;
+    KerberosPassword() = default;
+    KerberosPassword(std::string u, std::string d, std::string p)
+        : user(std::move(u)), domain(std::move(d)), password(std::move(p)) {}
+    KerberosPassword(const KerberosPassword &) = default;
+    KerberosPassword(KerberosPassword &&) = default;
+    KerberosPassword &operator=(const KerberosPassword &) = default;
+    KerberosPassword &operator=(KerberosPassword &&) = default;
+    ~KerberosPassword() {
+        volatile char *p = password.data();
+        for (std::size_t i = 0; i < password.size(); ++i)
+            p[i] = 0;
+    }
+};
+
 // A service's (or any account's) long-term Kerberos key: it opens the tickets issued to it.
 struct KerberosKey {
     std::string principal; // `a/b@REALM` from a keytab, `account` from a credentials line
@@ -56,6 +76,7 @@ struct Secrets {
     std::vector<Credential> credentials;
     std::vector<SessionSecret> session_keys;
     std::vector<KerberosKey> kerberos_keys;
+    std::vector<KerberosPassword> passwords; // the passwords among the credentials, as text
 
     [[nodiscard]] bool empty() const noexcept {
         return credentials.empty() && session_keys.empty() && kerberos_keys.empty();
@@ -67,6 +88,7 @@ struct Secrets {
         if (!h)
             return false;
         credentials.push_back({std::string(user), std::string(domain), *h, KeySource::Password});
+        passwords.emplace_back(std::string(user), std::string(domain), std::string(password));
         return true;
     }
     // The session key given for a session, or nullptr.
@@ -314,6 +336,7 @@ inline std::vector<std::size_t> parse_credentials(std::string_view text, Secrets
         }
         c.nt_hash = *h;
         c.source = KeySource::Password;
+        out.passwords.emplace_back(c.user, c.domain, std::string(line.substr(colon + 1)));
         out.credentials.push_back(std::move(c));
     }
     return bad;

@@ -69,6 +69,23 @@ public:
         }
     }
 
+    // One KDC message (port 88: a UDP datagram, or a TCP record without its 4-byte mark),
+    // in capture order: with the passwords given, the AS and TGS exchanges give the session
+    // keys of the service tickets the SMB AP-REQs carry (KdcPasswordPath). Returns the parse
+    // result (a malformed message is the caller's anomaly; it changes nothing here).
+    ParseError kdc(Bytes message) noexcept {
+        try {
+            krb::KdcMessage m;
+            const ParseError e = krb::parse_kdc_message(message, m);
+            if (e == ParseError::None && !secrets_.passwords.empty())
+                kdc_.message(m, secrets_.passwords);
+            return e;
+        } catch (...) { // out of memory: this message is lost to the password path
+            return ParseError::None;
+        }
+    }
+    [[nodiscard]] const KdcPasswordPath &kdc_path() const noexcept { return kdc_; }
+
     Code compressed(const MessageContext &ctx) noexcept override {
         try {
             if (secrets_.empty())
@@ -189,8 +206,12 @@ private:
     // held Kerberos.
     bool kerberos(Session &s, Bytes blob) {
         const krb::Token token = krb::find_kerberos(blob);
-        if (token.ap_req && !s.have_key)
+        if (token.ap_req && !s.have_key) {
             s.krb.ap_req(*token.ap_req, secrets_.kerberos_keys);
+            if (s.krb.state() != KerberosLogon::State::Opened)
+                if (const krb::KeyValue *k = kdc_.service_key(token.ap_req->ticket.cipher))
+                    s.krb.ap_req_with_key(*token.ap_req, *k);
+        }
         if (token.ap_rep)
             s.krb.ap_rep(*token.ap_rep);
         if (!token.ap_req && !token.ap_rep)
@@ -199,8 +220,17 @@ private:
             s.sum.key_source = KeySource::Keytab;
             s.sum.key_state = KeyState::Wrong;
         }
+        // Passwords were tried on the capture's AS-REPs and opened none (their integrity check
+        // failed): the password is known to be wrong, and the session has no key.
+        const auto &kc = kdc_.counts();
+        if (token.ap_req && !s.have_key && s.krb.state() != KerberosLogon::State::Opened &&
+            s.krb.state() != KerberosLogon::State::Wrong && kc.as_wrong > 0 && kc.as_opened == 0) {
+            s.sum.key_source = KeySource::KerberosPassword;
+            s.sum.key_state = KeyState::Wrong;
+        }
         if (s.krb.state() == KerberosLogon::State::ApRepUnreadable &&
-            s.sum.key_source == KeySource::Keytab) { // the AP-REQ's key is not the one that signs
+            (s.sum.key_source == KeySource::Keytab ||
+             s.sum.key_source == KeySource::KerberosPassword)) { // not the key that signs
             s.session_key.wipe();
             s.have_key = false;
             s.unsupported = true; // "Kerberos without a session key"
@@ -210,7 +240,8 @@ private:
         if (auto key = k != nullptr ? SessionKey::from_gss(k->view()) : std::nullopt) {
             s.session_key = *key; // the whole GSS key (session_key.hpp says who takes what)
             s.have_key = true;
-            s.sum.key_source = KeySource::Keytab;
+            s.sum.key_source =
+                s.krb.from_password() ? KeySource::KerberosPassword : KeySource::Keytab;
             s.sum.key_state = KeyState::Proven; // the ticket's own checksum proved the key
         }
         return true;
@@ -543,6 +574,7 @@ private:
     }
 
     Secrets secrets_;
+    KdcPasswordPath kdc_;            // the passwords' way to service tickets (verify/kerberos.hpp)
     std::deque<Session> sessions_;   // by the tracker's session index
     std::deque<Connection> conns_;   // by the tracker's connection index
     std::vector<Expected> expected_; // in frame order

@@ -1,0 +1,83 @@
+#include "plugin/kdc.hpp"
+
+#include "smbsign/bytes.hpp"
+#include "smbsign/verify/verifier.hpp"
+
+#include <epan/dissectors/packet-tcp.h>
+
+namespace smbsign::plugin::kdc {
+namespace {
+
+// RFC 4120 7.2.1, 7.2.2: the KDC's port; over TCP a 4-byte big-endian record mark whose
+// high bit is reserved (RFC 5021) precedes each message.
+constexpr unsigned kPortKerberos = 88;
+constexpr unsigned kRecordMarkSize = 4;
+constexpr std::uint32_t kRecordLengthMask = 0x7fffffffu;
+
+verify::Verifier *verifier = nullptr;
+dissector_handle_t kerberos_tcp = nullptr; // what the tables held before
+dissector_handle_t kerberos_udp = nullptr;
+dissector_handle_t our_tcp = nullptr;
+dissector_handle_t our_udp = nullptr;
+
+void hand_over(tvbuff_t *tvb, packet_info *pinfo, unsigned offset) {
+    if (verifier == nullptr || PINFO_FD_VISITED(pinfo))
+        return;
+    const unsigned length = tvb_captured_length(tvb);
+    if (length <= offset || tvb_reported_length(tvb) != length)
+        return; // a truncated capture: not a whole message
+    const auto *p = tvb_get_ptr(tvb, static_cast<int>(offset), static_cast<int>(length - offset));
+    (void)verifier->kdc(Bytes(p, length - offset));
+}
+
+unsigned record_length(packet_info *, tvbuff_t *tvb, int offset, void *) {
+    return (tvb_get_ntohl(tvb, offset) & kRecordLengthMask) + kRecordMarkSize;
+}
+
+int one_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
+    hand_over(tvb, pinfo, kRecordMarkSize);
+    return call_dissector_with_data(kerberos_tcp, tvb, pinfo, tree, data);
+}
+
+int on_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
+    if (kerberos_tcp == nullptr)
+        return 0;
+    tcp_dissect_pdus(tvb, pinfo, tree, true, kRecordMarkSize, record_length, one_record, data);
+    return static_cast<int>(tvb_captured_length(tvb));
+}
+
+int on_udp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
+    if (kerberos_udp == nullptr)
+        return 0;
+    hand_over(tvb, pinfo, 0);
+    return call_dissector_with_data(kerberos_udp, tvb, pinfo, tree, data);
+}
+
+// Takes the table's entry for port 88 if it is someone else's (Kerberos's, normally).
+void take(const char *table, dissector_handle_t ours, dissector_handle_t &theirs) {
+    dissector_table_t t = find_dissector_table(table);
+    if (t == nullptr)
+        return;
+    dissector_handle_t h = dissector_get_uint_handle(t, kPortKerberos);
+    if (h == nullptr || h == ours)
+        return;
+    theirs = h;
+    dissector_change_uint(table, kPortKerberos, ours);
+}
+
+} // namespace
+
+void hook(int proto) {
+    if (our_tcp == nullptr) {
+        our_tcp = create_dissector_handle(on_tcp, proto);
+        our_udp = create_dissector_handle(on_udp, proto);
+    }
+    take("tcp.port", our_tcp, kerberos_tcp);
+    take("udp.port", our_udp, kerberos_udp);
+}
+
+void set_verifier(verify::Verifier *v) {
+    verifier = v;
+}
+
+} // namespace smbsign::plugin::kdc

@@ -1,0 +1,20 @@
+// The KDC exchanges (port 88) handed to the verifier's password path (verify/kerberos.hpp,
+// KdcPasswordPath): smbsign's own handles take Kerberos's entries of the tcp.port and
+// udp.port tables, give each whole KDC message to the verifier on the first pass, then call
+// Wireshark's Kerberos dissector with the same bytes, so its tree is unchanged.
+#pragma once
+
+#include <epan/packet.h>
+
+namespace smbsign::verify {
+class Verifier;
+}
+
+namespace smbsign::plugin::kdc {
+
+// Puts smbsign's handles on tcp.port 88 and udp.port 88 (once; after every handoff).
+void hook(int proto);
+// The verifier KDC messages go to from now on (nullptr: none; not owned).
+void set_verifier(verify::Verifier *v);
+
+} // namespace smbsign::plugin::kdc

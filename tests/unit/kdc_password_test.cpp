@@ -1,0 +1,251 @@
+// The password path through the KDC exchanges of the domain lab's captures (samples/README.md,
+// "The domain lab"; user smbsign@SMBSIGN.LAB, documented lab password Sign1ng-Pass): the
+// AS-REP opened with the password's key, the FAST-armoured TGS-REPs with the TGT's, and the
+// service ticket of the SMB AP-REQ found among the tickets they issued.
+#include "smbsign/krb/kdc.hpp"
+#include "smbsign/krb/kerberos.hpp"
+#include "smbsign/verify/kerberos.hpp"
+
+#include "capture_feed.hpp"
+#include "kdc_reader.hpp"
+#include "pcap_reader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace {
+
+using namespace smbsign;
+
+constexpr const char *kLabPassword = "Sign1ng-Pass";
+
+std::string sample(const char *name) {
+    return std::string(SMBSIGN_SAMPLES_DIR) + "/" + name;
+}
+
+struct Parsed {
+    std::uint32_t frame;
+    krb::KdcMessage m;
+};
+
+std::vector<Parsed> kdc_messages(const char *name, std::vector<kdc_reader::Message> &raw) {
+    raw = kdc_reader::read(sample(name));
+    std::vector<Parsed> out;
+    for (const auto &r : raw) {
+        krb::KdcMessage m;
+        EXPECT_EQ(krb::parse_kdc_message(Bytes(r.bytes), m), ParseError::None) << r.frame;
+        out.push_back({r.frame, m});
+    }
+    return out;
+}
+
+// The SMB SESSION_SETUP AP-REQ of a capture (its first).
+std::optional<krb::ApReq> smb_ap_req(const char *name, std::vector<std::uint8_t> &keep) {
+    const auto cap = pcap_reader::read(sample(name));
+    keep = cap.bytes;
+    for (const auto &msg : cap.messages) {
+        // The blob is somewhere in the message: try each 0x60 (GSS token) or 0xa0 start.
+        const Bytes all(keep.data() + msg.offset, msg.size);
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            if (all[i] != 0x60)
+                continue;
+            const auto t = krb::find_kerberos(all.subspan(i));
+            if (t.ap_req)
+                return t.ap_req;
+        }
+    }
+    return std::nullopt;
+}
+
+// tshark -r samples/krb-smb311-gmac-signed.pcap -Y kerberos: frame 9, 11 KRB-ERROR (UDP),
+// 15 AS-REQ, 18 AS-REP, 29/41 TGS-REQ and 32/46 TGS-REP with PA-FX-FAST (136).
+TEST(KdcMessages, TheLabsExchangesParse) {
+    std::vector<kdc_reader::Message> raw;
+    const auto msgs = kdc_messages("krb-smb311-gmac-signed.pcap", raw);
+    std::map<std::uint32_t, const krb::KdcMessage *> by_frame;
+    for (const auto &p : msgs)
+        by_frame[p.frame] = &p.m;
+    ASSERT_TRUE(by_frame.count(18) && by_frame.count(15) && by_frame.count(32));
+    const auto &as_req = *by_frame[15];
+    EXPECT_EQ(as_req.type, krb::kAppAsReq);
+    EXPECT_EQ(as_req.client, "smbsign");
+    EXPECT_EQ(as_req.realm, "SMBSIGN.LAB");
+    const auto &as_rep = *by_frame[18];
+    EXPECT_EQ(as_rep.type, krb::kAppAsRep);
+    ASSERT_FALSE(as_rep.etype_info.empty());
+    EXPECT_EQ(as_rep.etype_info[0].etype, 18); // aes256-cts-hmac-sha1-96
+    ASSERT_TRUE(as_rep.etype_info[0].salt.has_value());
+    EXPECT_EQ(std::string(as_rep.etype_info[0].salt->begin(), as_rep.etype_info[0].salt->end()),
+              "SMBSIGN.LABsmbsign");
+    const auto &tgs_req = *by_frame[29];
+    EXPECT_EQ(tgs_req.type, krb::kAppTgsReq);
+    EXPECT_TRUE(tgs_req.tgs_ap_req.has_value());
+    EXPECT_TRUE(tgs_req.fast);
+    const auto &tgs_rep = *by_frame[32];
+    EXPECT_EQ(tgs_rep.type, krb::kAppTgsRep);
+    EXPECT_TRUE(tgs_rep.fast_rep.has_value());
+}
+
+struct Walk {
+    verify::KdcPasswordPath path;
+    std::optional<krb::ApReq> smb;
+    std::vector<std::uint8_t> smb_bytes;
+    std::vector<kdc_reader::Message> raw;
+};
+
+void walk(const char *name, const char *password, Walk &w) {
+    std::vector<verify::KerberosPassword> pw;
+    if (password != nullptr)
+        pw.emplace_back("smbsign", "SMBSIGN", password);
+    for (const auto &p : kdc_messages(name, w.raw))
+        w.path.message(p.m, pw);
+    w.smb = smb_ap_req(name, w.smb_bytes);
+}
+
+class KdcPasswordSample : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(KdcPasswordSample, ThePasswordReachesTheSmbTicketsSessionKey) {
+    Walk w;
+    walk(GetParam(), kLabPassword, w);
+    EXPECT_EQ(w.path.counts().as_opened, 1u);
+    EXPECT_EQ(w.path.counts().as_wrong, 0u);
+    EXPECT_GE(w.path.counts().tgs_opened, 1u);
+    EXPECT_EQ(w.path.counts().tgs_unopened, 0u);
+    ASSERT_TRUE(w.smb.has_value());
+    const krb::KeyValue *k = w.path.service_key(w.smb->ticket.cipher);
+    ASSERT_NE(k, nullptr);
+    // The key opens the SMB AP-REQ's authenticator (usage 11): it is that ticket's key.
+    const auto auth =
+        krb::decrypt(k->etype, k->view(), krb::kUsageAuthenticator, w.smb->authenticator.cipher);
+    ASSERT_TRUE(auth.has_value());
+    EXPECT_TRUE(krb::is_part(auth->view(), krb::kAppAuthenticator));
+}
+
+TEST_P(KdcPasswordSample, AWrongPasswordOpensNothingAndIsKnown) {
+    Walk w;
+    walk(GetParam(), "not-the-password", w);
+    EXPECT_EQ(w.path.counts().as_opened, 0u);
+    EXPECT_EQ(w.path.counts().as_wrong, 1u);
+    ASSERT_TRUE(w.smb.has_value());
+    EXPECT_EQ(w.path.service_key(w.smb->ticket.cipher), nullptr);
+}
+
+INSTANTIATE_TEST_SUITE_P(DomainLab, KdcPasswordSample,
+                         ::testing::Values("krb-smb1-signed.pcap", "krb-smb202-signed.pcap",
+                                           "krb-smb21-signed.pcap", "krb-smb30-signed.pcap",
+                                           "krb-smb311-gmac-signed.pcap",
+                                           "krb-smb311-cmac-signed.pcap"));
+
+// krb-smb311-ccache-signed got its tickets before the capture: no AS-REP to open, so the
+// password reaches no ticket.
+TEST(KdcPassword, WithoutTheExchangesThePasswordReachesNothing) {
+    Walk w;
+    walk("krb-smb311-ccache-signed.pcap", kLabPassword, w);
+    EXPECT_FALSE(w.path.saw_kdc());
+    EXPECT_EQ(w.path.counts().as_opened + w.path.counts().tgs_opened, 0u);
+    ASSERT_TRUE(w.smb.has_value());
+    EXPECT_EQ(w.path.service_key(w.smb->ticket.cipher), nullptr);
+}
+
+} // namespace
+
+namespace {
+
+using testutil::feed;
+using testutil::Outcome;
+using verify::Integrity;
+using verify::KeySource;
+using verify::KeyState;
+using verify::Status;
+
+verify::Secrets lab_password(const char *password = kLabPassword) {
+    verify::Secrets s;
+    EXPECT_TRUE(s.add_password(password)); // as ntlmssp.nt_password gives it: any user
+    return s;
+}
+
+const SessionView *signed_session(const Outcome &r) {
+    for (const auto &v : r.sessions)
+        if (v.signatures.valid + v.signatures.invalid + v.signatures.unverifiable > 0)
+            return &v;
+    return nullptr;
+}
+
+// With only the password (and the KDC exchanges of the capture), every signed message is
+// valid; the counts are krb_capture_test.cpp's, from tshark's signed-frame filters.
+struct Signed {
+    const char *file;
+    std::size_t frames;
+};
+class PasswordOnly : public ::testing::TestWithParam<Signed> {};
+
+TEST_P(PasswordOnly, EverySignedMessageIsValid) {
+    const auto cap = pcap_reader::read(sample(GetParam().file));
+    const Outcome r = feed(cap, lab_password(), kdc_reader::read(sample(GetParam().file)));
+    EXPECT_EQ(r.by_frame.size(), GetParam().frames);
+    for (const auto &[frame, code] : r.by_frame)
+        EXPECT_EQ(verify::status_of(code), Status::Valid) << "frame " << frame;
+    const SessionView *v = signed_session(r);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->signatures.key_source, KeySource::KerberosPassword);
+    EXPECT_EQ(v->signatures.key_state, KeyState::Proven);
+    EXPECT_EQ(v->integrity, Integrity::Verified);
+}
+
+// The last byte of the 10th signed frame changed: invalid there and only there.
+TEST_P(PasswordOnly, AlteredMessageIsInvalidAtExactlyThatFrame) {
+    auto cap = pcap_reader::read(sample(GetParam().file));
+    const auto kdc = kdc_reader::read(sample(GetParam().file));
+    const Outcome good = feed(cap, lab_password(), kdc);
+    ASSERT_GT(good.by_frame.size(), 10u);
+    const std::uint32_t frame = std::next(good.by_frame.begin(), 10)->first;
+    for (const auto &m : cap.messages)
+        if (m.frame == frame) {
+            cap.bytes[m.offset + m.size - 1] ^= 0x01;
+            break;
+        }
+    const Outcome r = feed(cap, lab_password(), kdc);
+    for (const auto &[f, code] : r.by_frame)
+        EXPECT_EQ(verify::status_of(code), f == frame ? Status::Invalid : Status::Valid)
+            << "frame " << f;
+}
+
+// A wrong password: the AS-REP's integrity check refuses it, the key is known to be wrong,
+// and nothing is called invalid.
+TEST_P(PasswordOnly, WrongPasswordIsKnownAndNothingIsInvalid) {
+    const auto cap = pcap_reader::read(sample(GetParam().file));
+    const Outcome r =
+        feed(cap, lab_password("not-the-password"), kdc_reader::read(sample(GetParam().file)));
+    const SessionView *v = signed_session(r);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->signatures.valid, 0u);
+    EXPECT_EQ(v->signatures.invalid, 0u);
+    EXPECT_EQ(v->signatures.key_source, KeySource::KerberosPassword);
+    EXPECT_EQ(v->signatures.key_state, KeyState::Wrong);
+}
+
+INSTANTIATE_TEST_SUITE_P(DomainLab, PasswordOnly,
+                         ::testing::Values(Signed{"krb-smb1-signed.pcap", 33},
+                                           Signed{"krb-smb202-signed.pcap", 55},
+                                           Signed{"krb-smb21-signed.pcap", 55},
+                                           Signed{"krb-smb30-signed.pcap", 55},
+                                           Signed{"krb-smb311-gmac-signed.pcap", 51},
+                                           Signed{"krb-smb311-cmac-signed.pcap", 51}));
+
+// Tickets got before the capture: the password reaches no key; nothing is valid or invalid,
+// and no key is claimed.
+TEST(PasswordOnlyCcache, NoKdcExchangeNoKeyNoVerdict) {
+    const char *file = "krb-smb311-ccache-signed.pcap";
+    const Outcome r =
+        feed(pcap_reader::read(sample(file)), lab_password(), kdc_reader::read(sample(file)));
+    const SessionView *v = signed_session(r);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->signatures.valid + v->signatures.invalid, 0u);
+    EXPECT_GT(v->signatures.unverifiable, 0u);
+    EXPECT_NE(v->signatures.key_state, KeyState::Proven);
+}
+
+} // namespace
