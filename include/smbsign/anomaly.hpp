@@ -19,6 +19,7 @@ enum class Anomaly : std::uint8_t {
     PendingLimit,              // too many outstanding requests remembered on one connection
     ReusedSessionId,           // the server gave a new logon the id of a live session
     RelayIndexLimit,           // too many NTLM logons indexed: this one is not linked (relay.hpp)
+    MalformedSecurityToken,    // a SESSION_SETUP's SPNEGO/Kerberos token that does not parse
     Count
 };
 
@@ -58,6 +59,8 @@ constexpr std::string_view short_name(Anomaly a) noexcept {
         return "reused_session_id";
     case Anomaly::RelayIndexLimit:
         return "relay_index_limit";
+    case Anomaly::MalformedSecurityToken:
+        return "security_token";
     case Anomaly::Count:
         break;
     }
@@ -92,6 +95,9 @@ constexpr std::string_view describe(Anomaly a) noexcept {
                "new logon replaces that session and later messages with this id belong to it";
     case Anomaly::RelayIndexLimit:
         return "NTLM relay index limit reached: this logon is not linked to other connections";
+    case Anomaly::MalformedSecurityToken:
+        return "Malformed SPNEGO/Kerberos token in SESSION_SETUP: its Kerberos is not read, so no "
+               "keytab or password gives this session a key";
     case Anomaly::Count:
         break;
     }

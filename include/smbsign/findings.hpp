@@ -61,7 +61,8 @@ constexpr Severity severity(Finding f) noexcept {
 // Malformed input (its message cannot be read) as opposed to a security-relevant event.
 constexpr bool is_malformed(Anomaly a) noexcept {
     return a == Anomaly::TruncatedHeader || a == Anomaly::MalformedHeader ||
-           a == Anomaly::TruncatedBody || a == Anomaly::MalformedBody;
+           a == Anomaly::TruncatedBody || a == Anomaly::MalformedBody ||
+           a == Anomaly::MalformedSecurityToken;
 }
 
 // Malformed input is an error; a tracking limit only a note (the analysis is incomplete,

@@ -9,6 +9,7 @@
 #include "smbsign/derive.hpp"
 #include "smbsign/dialect.hpp"
 #include "smbsign/frame_log.hpp"
+#include "smbsign/krb/kerberos.hpp"
 #include "smbsign/recorder.hpp"
 #include "smbsign/relay.hpp"
 #include "smbsign/session_table.hpp"
@@ -103,6 +104,7 @@ private:
     void transform(CurrentMessage &m, Bytes data);
     void compressed(CurrentMessage &m) noexcept;
     void relay_setup(const CurrentMessage &m, bool response);
+    void check_security_token(const CurrentMessage &m, bool truncated);
     [[nodiscard]] RelayView relay_view(std::uint32_t index, const SessionView &v) const noexcept;
 
     SessionTable table_;
@@ -135,10 +137,12 @@ inline std::size_t Tracker::smb2_chain(CurrentMessage &m, Bytes data) noexcept {
         one.anomalies = 0;
         const Bytes bytes = smb2::message_bytes(rest, h);
         smb2_.message(one, h, bytes);
-        if (h.command == smb2::kCmdSessionSetup)
+        const bool cut = m.truncated && (h.next_command == 0 || h.next_command > rest.size());
+        if (h.command == smb2::kCmdSessionSetup) {
             relay_setup(one, h.is_response());
-        verify_message(one, h, bytes,
-                       m.truncated && (h.next_command == 0 || h.next_command > rest.size()));
+            check_security_token(one, cut);
+        }
+        verify_message(one, h, bytes, cut);
         // Wireshark locates each element of a compound chain on its own, so a link past
         // the located bytes is normal: the next element comes as its own PDU.
         if (h.next_command == 0 || h.next_command >= rest.size())
@@ -199,6 +203,17 @@ inline void Tracker::relay_setup(const CurrentMessage &m, bool response) {
         frames_.note(m.frame, m.session, a);
 }
 
+// A SESSION_SETUP security blob captured whole whose SPNEGO or Kerberos does not parse
+// (RFC 4178 4.2, RFC 2743 3.1, RFC 4120 5.5.1/5.5.2) is malformed on the wire: an anomaly of
+// its frame. Other mechanisms (NTLMSSP) are not ours to judge, and a blob the capture cut
+// short is not malformed.
+inline void Tracker::check_security_token(const CurrentMessage &m, bool truncated) {
+    if (truncated || m.session == kNoSession || m.setup.security_blob.empty())
+        return;
+    if (krb::find_kerberos(m.setup.security_blob).error != ParseError::None)
+        frames_.note(m.frame, m.session, bit(Anomaly::MalformedSecurityToken));
+}
+
 inline void Tracker::set_endpoints(std::uint32_t conn_id, std::uint8_t side, std::string_view src,
                                    std::string_view dst) noexcept {
     const Connection *c = table_.find_connection(conn_id);
@@ -241,8 +256,10 @@ inline std::size_t Tracker::on_pdu(std::uint32_t conn_id, std::uint8_t side, std
         }
         const smb1::Chain chain = smb1::parse_chain(data, h);
         smb1_.message(m, h, chain);
-        if (h.command == smb1::kCmdSessionSetupAndX)
+        if (h.command == smb1::kCmdSessionSetupAndX) {
             relay_setup(m, h.is_reply());
+            check_security_token(m, m.truncated);
+        }
         verify_message(m, h, chain, data);
     } catch (...) { // std::bad_alloc from a container: stop analysing, never unwind into C
     }

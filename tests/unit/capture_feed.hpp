@@ -18,6 +18,7 @@ namespace testutil {
 
 struct Outcome {
     std::map<std::uint32_t, smbsign::verify::Code> by_frame; // every frame with a signature check
+    std::map<std::uint32_t, smbsign::AnomalySet> anomalies;  // every frame with an anomaly
     std::vector<smbsign::SessionView> sessions;
 };
 
@@ -36,9 +37,12 @@ inline Outcome feed(const pcap_reader::Capture &cap, smbsign::verify::Secrets se
         for (; next_kdc != kdc.end() && next_kdc->frame < m.frame; ++next_kdc)
             (void)verifier.kdc(Bytes(next_kdc->bytes));
         tracker.on_pdu(m.conn, m.side, m.frame, Bytes(cap.bytes).subspan(m.offset, m.size), m.size);
-        for (const FrameEntry &e : tracker.frame_entries(m.frame))
+        for (const FrameEntry &e : tracker.frame_entries(m.frame)) {
             if (verify::status_of(e.signature) != verify::Status::None)
                 r.by_frame[m.frame] = e.signature;
+            if (e.anomalies != 0)
+                r.anomalies[m.frame] |= e.anomalies;
+        }
     }
     for (std::uint32_t i = 0; i < tracker.session_count(); ++i)
         r.sessions.push_back(tracker.view(i));

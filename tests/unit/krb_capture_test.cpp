@@ -154,6 +154,43 @@ TEST_P(KerberosSample, AlteredApRepLeavesTheSessionWithoutAKey) {
     EXPECT_EQ(v.integrity, Integrity::Unverified);
 }
 
+// No frame of the domain lab's captures has a malformed security token.
+TEST_P(KerberosSample, NoMalformedTokenInTheLabsCapture) {
+    const Outcome r = feed(capture(GetParam().file), dc_keytab());
+    for (const auto &[frame, a] : r.anomalies)
+        EXPECT_FALSE(has(a, Anomaly::MalformedSecurityToken)) << "frame " << frame;
+}
+
+// The AP-REQ's outer length made one 256 bytes too long (its DER no longer fits the SPNEGO
+// token that carries it, in the SESSION_SETUP request): a malformed token in exactly that
+// frame; the session has no key, and nothing is called invalid.
+TEST_P(KerberosSample, BrokenApReqIsMalformedAtItsFrame) {
+    const Sample &p = GetParam();
+    auto cap = capture(p.file);
+    std::optional<std::size_t> at; // the first byte of the AP-REQ's long-form length
+    std::uint32_t frame = 0;
+    for (const auto &m : cap.messages) {
+        const Bytes msg = Bytes(cap.bytes).subspan(m.offset, m.size);
+        for (std::size_t i = 0; !at && i + 2 < msg.size(); ++i)
+            if (msg[i] == 0x6e && msg[i + 1] == 0x82 && krb::find_kerberos(msg.subspan(i)).ap_req) {
+                at = m.offset + i + 2;
+                frame = m.frame;
+            }
+    }
+    ASSERT_TRUE(at);
+    cap.bytes[*at] += 1;
+    const Outcome r = feed(cap, dc_keytab());
+    std::vector<std::uint32_t> malformed;
+    for (const auto &[f, a] : r.anomalies)
+        if (has(a, Anomaly::MalformedSecurityToken))
+            malformed.push_back(f);
+    EXPECT_EQ(malformed, std::vector<std::uint32_t>{frame});
+    const SessionView &v = signed_session(r);
+    EXPECT_EQ(v.signatures.valid, 0u);
+    EXPECT_EQ(v.signatures.invalid, 0u);
+    EXPECT_NE(v.signatures.key_state, KeyState::Proven);
+}
+
 // The machine account's AES-256 key as a secretsdump line does what the keytab does.
 TEST_P(KerberosSample, CredentialsFileKeyLine) {
     const Sample &p = GetParam();

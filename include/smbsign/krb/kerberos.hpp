@@ -162,8 +162,12 @@ constexpr ParseError parse_ap_rep(const der::Tlv &app, ApRep &out) noexcept {
 namespace detail {
 constexpr void read_token(Bytes data, int depth, Token &out) noexcept;
 
-// A Kerberos message on its own: AP-REQ or AP-REP (anything else is not ours).
+// A Kerberos message on its own: AP-REQ or AP-REP (anything else is not ours). Both are
+// constructed (X.690 8.9): a raw NTLMSSP blob's first byte, 'N' (0x4e), reads as a
+// primitive [APPLICATION 14] and is not an AP-REQ.
 constexpr void read_message(const der::Tlv &t, Token &out) noexcept {
+    if (!t.constructed)
+        return;
     if (t.is(der::Class::Application, kAppApReq)) {
         ApReq req;
         out.error = parse_ap_req(t, req);
