@@ -4,6 +4,7 @@
 #include "smbsign/verify/verifier.hpp"
 
 #include <epan/dissectors/packet-tcp.h>
+#include <epan/expert.h>
 
 namespace smbsign::plugin::kdc {
 namespace {
@@ -19,15 +20,31 @@ dissector_handle_t kerberos_tcp = nullptr; // what the tables held before
 dissector_handle_t kerberos_udp = nullptr;
 dissector_handle_t our_tcp = nullptr;
 dissector_handle_t our_udp = nullptr;
+int proto_smbsign = -1;
+expert_field *ei_limit = nullptr;
+std::uint32_t limit_frame = 0; // the frame whose KDC message met the limit; 0: none yet
 
-void hand_over(tvbuff_t *tvb, packet_info *pinfo, unsigned offset) {
-    if (verifier == nullptr || PINFO_FD_VISITED(pinfo))
-        return;
+void read(tvbuff_t *tvb, packet_info *pinfo, unsigned offset) {
     const unsigned length = tvb_captured_length(tvb);
     if (length <= offset || tvb_reported_length(tvb) != length)
         return; // a truncated capture: not a whole message
     const auto *p = tvb_get_ptr(tvb, static_cast<int>(offset), static_cast<int>(length - offset));
     (void)verifier->kdc(Bytes(p, length - offset));
+    if (limit_frame == 0 && verifier->kdc_path().overflowed())
+        limit_frame = pinfo->num;
+}
+
+// The verifier reads each KDC message once, on the first pass; the limit's note shows on
+// its frame on every pass.
+void hand_over(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unsigned offset) {
+    if (verifier == nullptr)
+        return;
+    if (!PINFO_FD_VISITED(pinfo))
+        read(tvb, pinfo, offset);
+    if (limit_frame != 0 && limit_frame == pinfo->num && ei_limit != nullptr) {
+        proto_item *item = proto_tree_add_item(tree, proto_smbsign, tvb, 0, -1, ENC_NA);
+        expert_add_info(pinfo, item, ei_limit);
+    }
 }
 
 unsigned record_length(packet_info *, tvbuff_t *tvb, int offset, void *) {
@@ -35,7 +52,7 @@ unsigned record_length(packet_info *, tvbuff_t *tvb, int offset, void *) {
 }
 
 int one_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
-    hand_over(tvb, pinfo, kRecordMarkSize);
+    hand_over(tvb, pinfo, tree, kRecordMarkSize);
     return call_dissector_with_data(kerberos_tcp, tvb, pinfo, tree, data);
 }
 
@@ -49,7 +66,7 @@ int on_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
 int on_udp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
     if (kerberos_udp == nullptr)
         return 0;
-    hand_over(tvb, pinfo, 0);
+    hand_over(tvb, pinfo, tree, 0);
     return call_dissector_with_data(kerberos_udp, tvb, pinfo, tree, data);
 }
 
@@ -67,7 +84,9 @@ void take(const char *table, dissector_handle_t ours, dissector_handle_t &theirs
 
 } // namespace
 
-void hook(int proto) {
+void hook(int proto, expert_field *limit) {
+    proto_smbsign = proto;
+    ei_limit = limit;
     if (our_tcp == nullptr) {
         our_tcp = create_dissector_handle(on_tcp, proto);
         our_udp = create_dissector_handle(on_udp, proto);
@@ -78,6 +97,7 @@ void hook(int proto) {
 
 void set_verifier(verify::Verifier *v) {
     verifier = v;
+    limit_frame = 0;
 }
 
 } // namespace smbsign::plugin::kdc

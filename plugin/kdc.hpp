@@ -13,7 +13,9 @@ class Verifier;
 namespace smbsign::plugin::kdc {
 
 // Puts smbsign's handles on tcp.port 88 and udp.port 88 (once; after every handoff).
-void hook(int proto);
+// `limit` is the expert info shown on the KDC message at which the verifier's password
+// path first reached a limit (KdcPasswordPath::overflowed).
+void hook(int proto, expert_field *limit);
 // The verifier KDC messages go to from now on (nullptr: none; not owned).
 void set_verifier(verify::Verifier *v);
 

@@ -214,7 +214,7 @@ void init_routine() {
     input::reset();
     input::hook_smb_heuristics(proto_smbsign);
     kdc::set_verifier(verifier);
-    kdc::hook(proto_smbsign);
+    kdc::hook(proto_smbsign, &ei_anomaly[static_cast<std::size_t>(Anomaly::KdcLimit)]);
 }
 
 void cleanup_routine() {

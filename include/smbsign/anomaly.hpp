@@ -20,6 +20,7 @@ enum class Anomaly : std::uint8_t {
     ReusedSessionId,           // the server gave a new logon the id of a live session
     RelayIndexLimit,           // too many NTLM logons indexed: this one is not linked (relay.hpp)
     MalformedSecurityToken,    // a SESSION_SETUP's SPNEGO/Kerberos token that does not parse
+    KdcLimit, // the password path's bounded tables or string-to-key budget ran out (kerberos.hpp)
     Count
 };
 
@@ -61,6 +62,8 @@ constexpr std::string_view short_name(Anomaly a) noexcept {
         return "relay_index_limit";
     case Anomaly::MalformedSecurityToken:
         return "security_token";
+    case Anomaly::KdcLimit:
+        return "kdc_limit";
     case Anomaly::Count:
         break;
     }
@@ -98,6 +101,9 @@ constexpr std::string_view describe(Anomaly a) noexcept {
     case Anomaly::MalformedSecurityToken:
         return "Malformed SPNEGO/Kerberos token in SESSION_SETUP: its Kerberos is not read, so no "
                "keytab or password gives this session a key";
+    case Anomaly::KdcLimit:
+        return "Kerberos exchange limit reached: from here on a password may not reach every "
+               "session's key (too many logons or user keys to derive)";
     case Anomaly::Count:
         break;
     }

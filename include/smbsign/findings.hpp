@@ -71,7 +71,7 @@ constexpr Severity severity(Anomaly a) noexcept {
     if (is_malformed(a))
         return Severity::Error;
     if (a == Anomaly::ConnectionLimit || a == Anomaly::SessionLimit || a == Anomaly::PendingLimit ||
-        a == Anomaly::RelayIndexLimit)
+        a == Anomaly::RelayIndexLimit || a == Anomaly::KdcLimit)
         return Severity::Note;
     return Severity::Warn;
 }

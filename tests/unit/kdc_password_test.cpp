@@ -139,6 +139,17 @@ INSTANTIATE_TEST_SUITE_P(DomainLab, KdcPasswordSample,
                                            "krb-smb311-gmac-signed.pcap",
                                            "krb-smb311-cmac-signed.pcap"));
 
+// A domain's logons come from few users: each one's key is derived once (string-to-key is
+// thousands of PBKDF2 iterations), not once per AS-REP.
+TEST_P(KdcPasswordSample, TheUsersKeyIsDerivedOncePerPasswordAndSalt) {
+    Walk w;
+    walk(GetParam(), kLabPassword, w);
+    walk(GetParam(), kLabPassword, w); // the same logon again: a second AS-REP
+    EXPECT_EQ(w.path.counts().as_opened, 2u);
+    EXPECT_EQ(w.path.counts().keys_derived, 1u);
+    EXPECT_FALSE(w.path.overflowed());
+}
+
 // krb-smb311-ccache-signed got its tickets before the capture: no AS-REP to open, so the
 // password reaches no ticket.
 TEST(KdcPassword, WithoutTheExchangesThePasswordReachesNothing) {
@@ -246,6 +257,81 @@ TEST(PasswordOnlyCcache, NoKdcExchangeNoKeyNoVerdict) {
     EXPECT_EQ(v->signatures.valid + v->signatures.invalid, 0u);
     EXPECT_GT(v->signatures.unverifiable, 0u);
     EXPECT_NE(v->signatures.key_state, KeyState::Proven);
+}
+
+} // namespace
+
+namespace {
+
+// RFC 3962 4, RFC 8009 4: the iteration count params carry, and the enctypes' defaults.
+TEST(StringToKey, IterationCountsComeFromTheParamsOrTheEnctypesDefault) {
+    const std::uint8_t four_k[] = {0, 0, 0x10, 0};
+    const std::uint8_t huge[] = {0, 0x10, 0, 0};
+    const std::uint8_t short_params[] = {0x10, 0};
+    EXPECT_EQ(krb::s2k_iterations(18, {}), 4096u);
+    EXPECT_EQ(krb::s2k_iterations(20, {}), 32768u);
+    EXPECT_EQ(krb::s2k_iterations(23, {}), 0u); // rc4-hmac: MD4, no iterations
+    EXPECT_EQ(krb::s2k_iterations(17, Bytes(four_k, 4)), 4096u);
+    EXPECT_EQ(krb::s2k_iterations(18, Bytes(huge, 4)), 1u << 20);
+    EXPECT_FALSE(krb::s2k_iterations(18, Bytes(short_params, 2)).has_value());
+    // A capture's params ask for 2^20 iterations: refused, not run.
+    EXPECT_FALSE(krb::string_to_key(18, "password", "SALT", Bytes(huge, 4)).has_value());
+    EXPECT_TRUE(krb::string_to_key(18, "password", "SALT", Bytes(four_k, 4)).has_value());
+}
+
+// A hostile capture: thousands of AS-REPs, each with a salt of its own, for a password
+// given without a user. The string-to-key work stops at the budget and says so.
+TEST(KdcPassword, EverNewSaltsSpendTheDerivationBudgetAndSaySo) {
+    std::vector<kdc_reader::Message> raw;
+    const auto msgs = kdc_messages("krb-smb311-gmac-signed.pcap", raw);
+    const krb::KdcMessage *as_rep = nullptr;
+    for (const auto &p : msgs)
+        if (p.m.type == krb::kAppAsRep)
+            as_rep = &p.m;
+    ASSERT_NE(as_rep, nullptr);
+    std::vector<verify::KerberosPassword> pw;
+    pw.emplace_back("", "", kLabPassword);
+    verify::KdcPasswordPath path;
+    const std::size_t n = verify::KdcPasswordPath::kDerivationBudget + 40;
+    for (std::size_t i = 0; i < n; ++i) {
+        krb::KdcMessage m = *as_rep;
+        const std::string salt = "SALT" + std::to_string(i);
+        for (krb::EtypeInfo &e : m.etype_info)
+            e.salt = Bytes(reinterpret_cast<const std::uint8_t *>(salt.data()), salt.size());
+        path.message(m, pw);
+    }
+    EXPECT_EQ(path.counts().keys_derived, verify::KdcPasswordPath::kDerivationBudget);
+    EXPECT_EQ(path.counts().as_wrong, n);
+    EXPECT_TRUE(path.overflowed());
+}
+
+// AS-REPs whose PA-ETYPE-INFO2 asks for 2^20 PBKDF2 iterations: refused without running,
+// each costs one unit of the budget, and the genuine AS-REP after them still opens.
+TEST(KdcPassword, RefusedIterationCountsCostLittleAndTheRealLogonStillOpens) {
+    std::vector<kdc_reader::Message> raw;
+    const auto msgs = kdc_messages("krb-smb311-gmac-signed.pcap", raw);
+    const krb::KdcMessage *as_rep = nullptr;
+    for (const auto &p : msgs)
+        if (p.m.type == krb::kAppAsRep)
+            as_rep = &p.m;
+    ASSERT_NE(as_rep, nullptr);
+    std::vector<verify::KerberosPassword> pw;
+    pw.emplace_back("", "", kLabPassword);
+    verify::KdcPasswordPath path;
+    const std::uint8_t huge[] = {0, 0x10, 0, 0};
+    for (int i = 0; i < 100; ++i) {
+        krb::KdcMessage m = *as_rep;
+        const std::string salt = "SALT" + std::to_string(i);
+        for (krb::EtypeInfo &e : m.etype_info) {
+            e.salt = Bytes(reinterpret_cast<const std::uint8_t *>(salt.data()), salt.size());
+            e.s2kparams = Bytes(huge, 4);
+        }
+        path.message(m, pw);
+    }
+    EXPECT_EQ(path.counts().as_wrong, 100u);
+    EXPECT_FALSE(path.overflowed());
+    path.message(*as_rep, pw);
+    EXPECT_EQ(path.counts().as_opened, 1u);
 }
 
 } // namespace

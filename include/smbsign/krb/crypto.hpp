@@ -115,12 +115,33 @@ inline std::optional<std::vector<std::uint8_t>> encrypt(std::int32_t etype, Byte
     return out;
 }
 
-// RFC 3961 3 string-to-key(password, salt) with the enctype's default parameters (RFC 3962
-// 4: 4096 PBKDF2 iterations for the AES-SHA1 types), or `params` as PA-ETYPE-INFO2 gives.
+// The PBKDF2 iteration count string-to-key runs for `etype` with `params` (RFC 3962 4 for
+// aes*-cts-hmac-sha1-96: a 4-byte big-endian count, 4096 by default; RFC 8009 4 for the
+// aes-sha2 types: the same, 32768 by default); 0 for enctypes without one (rc4-hmac: one
+// MD4), nullopt when the params are not 4 bytes.
+inline constexpr std::uint32_t kMaxS2kIterations = 1u << 16; // 16 times AES-SHA1's default
+inline std::optional<std::uint32_t> s2k_iterations(std::int32_t etype, Bytes params) noexcept {
+    constexpr std::int32_t kAes128Sha1 = 17, kAes256Sha1 = 18, kAes128Sha2 = 19, kAes256Sha2 = 20;
+    const bool sha1 = etype == kAes128Sha1 || etype == kAes256Sha1;
+    if (!sha1 && etype != kAes128Sha2 && etype != kAes256Sha2)
+        return 0;
+    if (params.empty())
+        return sha1 ? 4096u : 32768u;
+    if (params.size() != 4)
+        return std::nullopt;
+    return static_cast<std::uint32_t>(params[0]) << 24 |
+           static_cast<std::uint32_t>(params[1]) << 16 |
+           static_cast<std::uint32_t>(params[2]) << 8 | params[3];
+}
+
+// RFC 3961 3 string-to-key(password, salt) with the enctype's default parameters, or
+// `params` as PA-ETYPE-INFO2 gives. A capture sets the params: iteration counts above
+// kMaxS2kIterations are refused (the library would run up to 2^24 of them, seconds a key).
 inline std::optional<SecretBytes> string_to_key(std::int32_t etype, std::string_view password,
                                                 std::string_view salt, Bytes params = {}) {
     krb5_context ctx = krb5_ctx();
-    if (ctx == nullptr)
+    const auto iterations = s2k_iterations(etype, params);
+    if (ctx == nullptr || !iterations || *iterations > kMaxS2kIterations)
         return std::nullopt;
     krb5_data pw{};
     pw.length = static_cast<unsigned int>(password.size());

@@ -166,14 +166,22 @@ private:
 //   that opens a part is proven and a wrong password is known.
 class KdcPasswordPath {
 public:
-    static constexpr std::size_t kMaxEntries = 64; // TGTs, pending TGS-REQs, service tickets
+    static constexpr std::size_t kMaxEntries = 64; // TGTs, pending TGS-REQs, service tickets,
+                                                   // the users' keys
     static constexpr std::size_t kMaxPasswordTries = 16;
+    // The string-to-key work a capture may cost, in AES-SHA1 default derivations (4096
+    // PBKDF2 iterations, a few milliseconds): a user's key is derived once per password,
+    // enctype and salt, and AS-REPs with ever new salts or high iteration counts stop here.
+    static constexpr std::size_t kDerivationBudget = 512;
 
     struct Counts {
         std::size_t as_opened = 0, as_wrong = 0, as_no_password = 0;
         std::size_t tgs_opened = 0, tgs_unopened = 0;
+        std::size_t keys_derived = 0; // string-to-key runs (the cache's misses)
     };
 
+    // `passwords`: the same list on every call (the Verifier's); keys derived from them are
+    // remembered by their place in it.
     void message(const krb::KdcMessage &m, const std::vector<KerberosPassword> &passwords) {
         if (m.type == krb::kAppAsRep)
             as_rep(m, passwords);
@@ -190,6 +198,8 @@ public:
                 return &e.key;
         return nullptr;
     }
+    // Whether a bounded table dropped an entry or the derivation budget ran out: some
+    // logon may have no key for that reason alone.
     [[nodiscard]] bool overflowed() const noexcept { return overflowed_; }
     [[nodiscard]] const Counts &counts() const noexcept { return counts_; }
     // Whether any AS-REP was opened: without it no ticket can be.
@@ -202,6 +212,8 @@ public:
         for (auto *v : {&tgts_, &tickets_})
             for (Entry &e : *v)
                 wipe(e.key);
+        for (Derived &d : derived_)
+            wipe(d.key);
         for (Pending &p : pending_) {
             wipe(p.tgt);
             wipe(p.subkey);
@@ -211,6 +223,13 @@ public:
 private:
     struct Entry {
         std::vector<std::uint8_t> cipher; // the ticket's enc-part (not secret)
+        krb::KeyValue key;
+    };
+    struct Derived { // string-to-key's result (size 0: the library refused)
+        std::int32_t etype = 0;
+        std::size_t password = 0; // its index in the passwords given
+        std::string salt;
+        std::vector<std::uint8_t> params;
         krb::KeyValue key;
     };
     struct Pending { // a TGS-REQ whose authenticator opened
@@ -287,12 +306,13 @@ private:
         const std::int32_t etype = m.enc_part.etype;
         const std::string salt = salt_for(m, etype);
         std::size_t tries = 0;
-        for (const KerberosPassword &p : passwords) {
-            if (!for_client(p, m) || tries >= kMaxPasswordTries)
+        for (std::size_t i = 0; i < passwords.size(); ++i) {
+            if (!for_client(passwords[i], m) || tries >= kMaxPasswordTries)
                 continue;
             ++tries;
-            const auto key = krb::string_to_key(etype, p.password, salt, params_for(m, etype));
-            if (!key)
+            const krb::KeyValue *key =
+                user_key(etype, i, passwords[i].password, salt, params_for(m, etype));
+            if (key == nullptr)
                 continue;
             const auto plain =
                 krb::decrypt(etype, key->view(), krb::kUsageAsRep, m.enc_part.cipher);
@@ -305,6 +325,37 @@ private:
             return;
         }
         ++(tries == 0 ? counts_.as_no_password : counts_.as_wrong);
+    }
+
+    // The user's long-term key for the `index`th password, enctype, salt and params: derived
+    // on the first AS-REP that needs it, within the budget, and kept for the next logons.
+    // Params the library is not asked to run (refused iteration counts) cost one unit.
+    const krb::KeyValue *user_key(std::int32_t etype, std::size_t index,
+                                  const std::string &password, const std::string &salt,
+                                  Bytes params) {
+        for (const Derived &d : derived_)
+            if (d.etype == etype && d.password == index && d.salt == salt && same(d.params, params))
+                return d.key.size != 0 ? &d.key : nullptr;
+        const auto iterations = krb::s2k_iterations(etype, params);
+        const bool runs = iterations && *iterations <= krb::kMaxS2kIterations;
+        const std::size_t cost = runs ? std::max<std::size_t>(1, *iterations / 4096) : 1;
+        if (cost > budget_) {
+            budget_ = 0;
+            overflowed_ = true;
+            return nullptr;
+        }
+        budget_ -= cost;
+        ++counts_.keys_derived;
+        Derived d{etype, index, salt, {params.begin(), params.end()}, {}};
+        if (const auto k = krb::string_to_key(etype, password, salt, params))
+            if (const auto v = to_key(etype, k->view()))
+                d.key = *v;
+        if (derived_.size() >= kMaxEntries) {
+            wipe(derived_.front().key);
+            derived_.erase(derived_.begin()); // the oldest user's key: derived again if needed
+        }
+        derived_.push_back(std::move(d));
+        return derived_.back().key.size != 0 ? &derived_.back().key : nullptr;
     }
 
     // RFC 4120 5.5.1, 7.5.1 usage 7: the PA-TGS-REQ authenticator under the TGT session key.
@@ -379,6 +430,8 @@ private:
     std::vector<Entry> tgts_;
     std::vector<Pending> pending_;
     std::vector<Entry> tickets_;
+    std::vector<Derived> derived_;
+    std::size_t budget_ = kDerivationBudget;
     Counts counts_;
     bool overflowed_ = false;
     bool saw_kdc_ = false;
