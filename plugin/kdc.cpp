@@ -6,12 +6,13 @@
 #include <epan/dissectors/packet-tcp.h>
 #include <epan/expert.h>
 
+#include <vector>
+
 namespace smbsign::plugin::kdc {
 namespace {
 
-// RFC 4120 7.2.1, 7.2.2: the KDC's port; over TCP a 4-byte big-endian record mark whose
-// high bit is reserved (RFC 5021) precedes each message.
-constexpr unsigned kPortKerberos = 88;
+// RFC 4120 7.2.2: over TCP a 4-byte big-endian record mark whose high bit is reserved
+// (RFC 5021) precedes each message.
 constexpr unsigned kRecordMarkSize = 4;
 constexpr std::uint32_t kRecordLengthMask = 0x7fffffffu;
 
@@ -70,16 +71,39 @@ int on_udp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
     return call_dissector_with_data(kerberos_udp, tvb, pinfo, tree, data);
 }
 
-// Takes the table's entry for port 88 if it is someone else's (Kerberos's, normally).
+// Every entry of a port table whose handle is Kerberos's: port 88, and any other port the
+// user sent to Kerberos (Decode As, a profile's decode_as_entries).
+struct KerberosEntries {
+    int kerberos = -1; // Kerberos's protocol id
+    dissector_handle_t ours = nullptr;
+    dissector_handle_t theirs = nullptr;
+    std::vector<unsigned> ports;
+};
+
+void collect(const char *, ftenum_t, void *key, void *value, void *user_data) {
+    auto *found = static_cast<KerberosEntries *>(user_data);
+    dissector_handle_t h = dtbl_entry_get_handle(static_cast<dtbl_entry_t *>(value));
+    if (h == nullptr || h == found->ours ||
+        dissector_handle_get_protocol_index(h) != found->kerberos)
+        return;
+    found->theirs = h;
+    found->ports.push_back(GPOINTER_TO_UINT(key));
+}
+
+// Puts our handle on those entries (collected first: the table is not changed while it is
+// walked); `theirs` keeps Kerberos's handle, which ours call.
 void take(const char *table, dissector_handle_t ours, dissector_handle_t &theirs) {
-    dissector_table_t t = find_dissector_table(table);
-    if (t == nullptr)
+    KerberosEntries found;
+    found.kerberos = proto_get_id_by_filter_name("kerberos");
+    found.ours = ours;
+    if (found.kerberos < 0 || find_dissector_table(table) == nullptr)
         return;
-    dissector_handle_t h = dissector_get_uint_handle(t, kPortKerberos);
-    if (h == nullptr || h == ours)
+    dissector_table_foreach(table, collect, &found);
+    if (found.theirs == nullptr)
         return;
-    theirs = h;
-    dissector_change_uint(table, kPortKerberos, ours);
+    theirs = found.theirs;
+    for (unsigned port : found.ports)
+        dissector_change_uint(table, port, ours);
 }
 
 } // namespace
