@@ -247,7 +247,8 @@ INSTANTIATE_TEST_SUITE_P(DomainLab, PasswordOnly,
                                            Signed{"krb-smb311-cmac-signed.pcap", 51}));
 
 // Tickets got before the capture: the password reaches no key; nothing is valid or invalid,
-// and no key is claimed.
+// no key is claimed, and each message says why: the ticket was not opened (not the generic
+// "no usable key" of NTLMv1).
 TEST(PasswordOnlyCcache, NoKdcExchangeNoKeyNoVerdict) {
     const char *file = "krb-smb311-ccache-signed.pcap";
     const Outcome r =
@@ -257,6 +258,8 @@ TEST(PasswordOnlyCcache, NoKdcExchangeNoKeyNoVerdict) {
     EXPECT_EQ(v->signatures.valid + v->signatures.invalid, 0u);
     EXPECT_GT(v->signatures.unverifiable, 0u);
     EXPECT_NE(v->signatures.key_state, KeyState::Proven);
+    for (const auto &[frame, code] : r.by_frame)
+        EXPECT_EQ(verify::reason_of(code), verify::Reason::KerberosNoKey) << "frame " << frame;
 }
 
 } // namespace

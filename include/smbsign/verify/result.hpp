@@ -34,11 +34,13 @@ enum class Reason : std::uint8_t {
     UnknownDialect,
     Compressed,   // an SMB 3.1.1 COMPRESSION_TRANSFORM: its content cannot be read here
     BadTransform, // a TRANSFORM header whose size or flags cannot be a valid message
+    KerberosNoKey, // a Kerberos ticket no key given opens, nor a password through the KDC
     Count
 };
 
 // One message's result as a byte of the frame log: status in bits 0-1, reason above.
 using Code = std::uint8_t;
+static_assert(static_cast<unsigned>(Reason::Count) <= 64, "a reason takes six bits of a Code");
 constexpr Code encode(Status s, Reason r = Reason::None) noexcept {
     return static_cast<Code>(static_cast<unsigned>(s) | (static_cast<unsigned>(r) << 2));
 }
@@ -107,6 +109,9 @@ constexpr std::string_view to_string(Reason r) noexcept {
         return "compressed (COMPRESSION_TRANSFORM): not decompressed";
     case Reason::BadTransform:
         return "transform header malformed (OriginalMessageSize or Flags)";
+    case Reason::KerberosNoKey:
+        return "Kerberos ticket not opened: no keytab key of its enctype, and no password "
+               "reached it through a KDC exchange in the capture";
     case Reason::None:
     case Reason::Count:
         break;

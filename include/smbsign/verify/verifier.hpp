@@ -266,7 +266,8 @@ private:
         if (s.sum.key_state == KeyState::Wrong || s.key_failed)
             return Reason::KeyWrong;
         if (s.unsupported)
-            return Reason::Unsupported;
+            return s.krb.state() == KerberosLogon::State::NoKey ? Reason::KerberosNoKey
+                                                                : Reason::Unsupported;
         return Reason::NoKey;
     }
 
