@@ -32,8 +32,8 @@ enum class Reason : std::uint8_t {
     NoSequence,   // SMB1: the request this response answers was not seen
     NotSignable,  // a message the protocol never signs (oplock break notification)
     UnknownDialect,
-    Compressed,   // an SMB 3.1.1 COMPRESSION_TRANSFORM: its content cannot be read here
-    BadTransform, // a TRANSFORM header whose size or flags cannot be a valid message
+    Compressed,    // an SMB 3.1.1 COMPRESSION_TRANSFORM: its content cannot be read here
+    BadTransform,  // a TRANSFORM header whose size or flags cannot be a valid message
     KerberosNoKey, // a Kerberos ticket no key given opens, nor a password through the KDC
     Count
 };
