@@ -282,59 +282,57 @@ TEST(StringToKey, IterationCountsComeFromTheParamsOrTheEnctypesDefault) {
     EXPECT_TRUE(krb::string_to_key(18, "password", "SALT", Bytes(four_k, 4)).has_value());
 }
 
-// A hostile capture: thousands of AS-REPs, each with a salt of its own, for a password
-// given without a user. The string-to-key work stops at the budget and says so.
-TEST(KdcPassword, EverNewSaltsSpendTheDerivationBudgetAndSaySo) {
-    std::vector<kdc_reader::Message> raw;
-    const auto msgs = kdc_messages("krb-smb311-gmac-signed.pcap", raw);
-    const krb::KdcMessage *as_rep = nullptr;
-    for (const auto &p : msgs)
-        if (p.m.type == krb::kAppAsRep)
-            as_rep = &p.m;
-    ASSERT_NE(as_rep, nullptr);
-    std::vector<verify::KerberosPassword> pw;
-    pw.emplace_back("", "", kLabPassword);
-    verify::KdcPasswordPath path;
-    const std::size_t n = verify::KdcPasswordPath::kDerivationBudget + 40;
-    for (std::size_t i = 0; i < n; ++i) {
-        krb::KdcMessage m = *as_rep;
-        const std::string salt = "SALT" + std::to_string(i);
-        for (krb::EtypeInfo &e : m.etype_info)
-            e.salt = Bytes(reinterpret_cast<const std::uint8_t *>(salt.data()), salt.size());
-        path.message(m, pw);
+// The lab's AS-REP fed again and again, each copy with a salt of its own (and s2kparams if
+// given), for a password given without a user: what a hostile capture can make the
+// password path do.
+class HostileAsReps : public ::testing::Test {
+protected:
+    void SetUp() override {
+        msgs_ = kdc_messages("krb-smb311-gmac-signed.pcap", raw_);
+        for (const auto &p : msgs_)
+            if (p.m.type == krb::kAppAsRep)
+                as_rep_ = &p.m;
+        ASSERT_NE(as_rep_, nullptr);
+        passwords_.emplace_back("", "", kLabPassword);
     }
-    EXPECT_EQ(path.counts().keys_derived, verify::KdcPasswordPath::kDerivationBudget);
-    EXPECT_EQ(path.counts().as_wrong, n);
-    EXPECT_TRUE(path.overflowed());
-}
-
-// AS-REPs whose PA-ETYPE-INFO2 asks for 2^20 PBKDF2 iterations: refused without running,
-// each costs one unit of the budget, and the genuine AS-REP after them still opens.
-TEST(KdcPassword, RefusedIterationCountsCostLittleAndTheRealLogonStillOpens) {
-    std::vector<kdc_reader::Message> raw;
-    const auto msgs = kdc_messages("krb-smb311-gmac-signed.pcap", raw);
-    const krb::KdcMessage *as_rep = nullptr;
-    for (const auto &p : msgs)
-        if (p.m.type == krb::kAppAsRep)
-            as_rep = &p.m;
-    ASSERT_NE(as_rep, nullptr);
-    std::vector<verify::KerberosPassword> pw;
-    pw.emplace_back("", "", kLabPassword);
-    verify::KdcPasswordPath path;
-    const std::uint8_t huge[] = {0, 0x10, 0, 0};
-    for (int i = 0; i < 100; ++i) {
-        krb::KdcMessage m = *as_rep;
+    void feed_copy(std::size_t i, Bytes params = {}) {
+        krb::KdcMessage m = *as_rep_;
         const std::string salt = "SALT" + std::to_string(i);
         for (krb::EtypeInfo &e : m.etype_info) {
             e.salt = Bytes(reinterpret_cast<const std::uint8_t *>(salt.data()), salt.size());
-            e.s2kparams = Bytes(huge, 4);
+            if (!params.empty())
+                e.s2kparams = params;
         }
-        path.message(m, pw);
+        path_.message(m, passwords_);
     }
-    EXPECT_EQ(path.counts().as_wrong, 100u);
-    EXPECT_FALSE(path.overflowed());
-    path.message(*as_rep, pw);
-    EXPECT_EQ(path.counts().as_opened, 1u);
+
+    std::vector<kdc_reader::Message> raw_;
+    std::vector<Parsed> msgs_;
+    const krb::KdcMessage *as_rep_ = nullptr;
+    std::vector<verify::KerberosPassword> passwords_;
+    verify::KdcPasswordPath path_;
+};
+
+// Ever new salts: the string-to-key work stops at the budget and says so.
+TEST_F(HostileAsReps, EverNewSaltsSpendTheDerivationBudgetAndSaySo) {
+    const std::size_t n = verify::KdcPasswordPath::kDerivationBudget + 40;
+    for (std::size_t i = 0; i < n; ++i)
+        feed_copy(i);
+    EXPECT_EQ(path_.counts().keys_derived, verify::KdcPasswordPath::kDerivationBudget);
+    EXPECT_EQ(path_.counts().as_wrong, n);
+    EXPECT_TRUE(path_.overflowed());
+}
+
+// PA-ETYPE-INFO2 asking for 2^20 PBKDF2 iterations: refused without running, each costs one
+// unit of the budget, and the genuine AS-REP after them still opens.
+TEST_F(HostileAsReps, RefusedIterationCountsCostLittleAndTheRealLogonStillOpens) {
+    const std::uint8_t huge[] = {0, 0x10, 0, 0};
+    for (std::size_t i = 0; i < 100; ++i)
+        feed_copy(i, Bytes(huge, 4));
+    EXPECT_EQ(path_.counts().as_wrong, 100u);
+    EXPECT_FALSE(path_.overflowed());
+    path_.message(*as_rep_, passwords_);
+    EXPECT_EQ(path_.counts().as_opened, 1u);
 }
 
 } // namespace
