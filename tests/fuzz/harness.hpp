@@ -393,6 +393,10 @@ inline void run_kdc_message(Bytes in) noexcept {
                 check_inside(in, m.tgs_ap_req->authenticator.cipher);
             if (m.fast_rep)
                 check_inside(in, m.fast_rep->cipher);
+            if (m.fast_armor) {
+                check_inside(in, m.fast_armor->ticket.cipher);
+                check_inside(in, m.fast_armor->authenticator.cipher);
+            }
             for (const auto &e : m.etype_info)
                 if (e.salt)
                     check_inside(in, *e.salt);
@@ -400,9 +404,15 @@ inline void run_kdc_message(Bytes in) noexcept {
                                m.realm.size() <= krb::kMaxNameSize &&
                                m.etype_info.size() <= krb::kMaxEntries);
         }
-        std::optional<krb::KeyValue> strengthen;
-        if (krb::fast_response(in, strengthen) && strengthen)
-            SMBSIGN_FUZZ_CHECK(strengthen->size > 0 && strengthen->size <= krb::kMaxKeySize);
+        if (const auto f = krb::fast_response(in)) {
+            SMBSIGN_FUZZ_CHECK(f->etype_info.size() <= krb::kMaxEntries);
+            if (f->strengthen)
+                SMBSIGN_FUZZ_CHECK(f->strengthen->size > 0 &&
+                                   f->strengthen->size <= krb::kMaxKeySize);
+            for (const auto &e : f->etype_info)
+                if (e.salt)
+                    check_inside(in, *e.salt);
+        }
         if (const auto k = krb::kdc_rep_session_key(in))
             SMBSIGN_FUZZ_CHECK(k->size > 0 && k->size <= krb::kMaxKeySize);
     } catch (const std::bad_alloc &) {

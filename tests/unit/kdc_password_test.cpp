@@ -244,7 +244,55 @@ INSTANTIATE_TEST_SUITE_P(DomainLab, PasswordOnly,
                                            Signed{"krb-smb21-signed.pcap", 55},
                                            Signed{"krb-smb30-signed.pcap", 55},
                                            Signed{"krb-smb311-gmac-signed.pcap", 51},
-                                           Signed{"krb-smb311-cmac-signed.pcap", 51}));
+                                           Signed{"krb-smb311-cmac-signed.pcap", 51},
+                                           Signed{"krb-smb311-fast-signed.pcap", 51}));
+
+// An AS exchange armoured with FAST (MIT kinit -T) by a TGT of the capture's own first AS
+// exchange: the armor key (the armor AP-REQ's subkey and that TGT's key) opens the
+// KrbFastResponse, whose strengthen-key and PA-ETYPE-INFO2 give the reply key.
+TEST(KdcPasswordFast, TheArmouredAsExchangeOpensThroughTheCapturesOwnTgt) {
+    Walk w;
+    walk("krb-smb311-fast-signed.pcap", kLabPassword, w);
+    EXPECT_EQ(w.path.counts().as_opened, 2u); // the armor's TGT, then the armoured logon
+    EXPECT_EQ(w.path.counts().as_wrong, 0u);
+    EXPECT_EQ(w.path.counts().as_armour_unopened, 0u);
+    EXPECT_EQ(w.path.counts().keys_derived, 1u); // one user, one salt
+    ASSERT_TRUE(w.smb.has_value());
+    const krb::KeyValue *k = w.path.service_key(w.smb->ticket.cipher);
+    ASSERT_NE(k, nullptr);
+    const auto auth =
+        krb::decrypt(k->etype, k->view(), krb::kUsageAuthenticator, w.smb->authenticator.cipher);
+    ASSERT_TRUE(auth.has_value());
+    EXPECT_TRUE(krb::is_part(auth->view(), krb::kAppAuthenticator));
+}
+
+// Armoured by a TGT got before the capture: the AS-REP cannot be opened, and that says
+// nothing about the password (the plain key cannot open a strengthened reply).
+TEST(KdcPasswordFast, ArmourFromOutsideTheCaptureIsNotAWrongPassword) {
+    Walk w;
+    walk("krb-smb311-fast-outside-signed.pcap", kLabPassword, w);
+    EXPECT_EQ(w.path.counts().as_opened, 0u);
+    EXPECT_EQ(w.path.counts().as_wrong, 0u);
+    EXPECT_EQ(w.path.counts().as_armour_unopened, 1u);
+    ASSERT_TRUE(w.smb.has_value());
+    EXPECT_EQ(w.path.service_key(w.smb->ticket.cipher), nullptr);
+}
+
+// The same through the verifier: no key is called wrong, nothing valid or invalid, and each
+// message says why a password cannot reach it.
+TEST(PasswordOnlyFast, ArmourFromOutsideTheCaptureGivesNoVerdictAndSaysWhy) {
+    const char *file = "krb-smb311-fast-outside-signed.pcap";
+    const Outcome r =
+        feed(pcap_reader::read(sample(file)), lab_password(), kdc_reader::read(sample(file)));
+    const SessionView *v = signed_session(r);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->signatures.valid + v->signatures.invalid, 0u);
+    EXPECT_EQ(v->signatures.unverifiable, 51u);
+    EXPECT_NE(v->signatures.key_state, KeyState::Wrong);
+    EXPECT_NE(v->signatures.key_state, KeyState::Proven);
+    for (const auto &[frame, code] : r.by_frame)
+        EXPECT_EQ(verify::reason_of(code), verify::Reason::KerberosArmour) << "frame " << frame;
+}
 
 // Tickets got before the capture: the password reaches no key; nothing is valid or invalid,
 // no key is claimed, and each message says why: the ticket was not opened (not the generic

@@ -60,10 +60,15 @@ struct Sample {
 // Counts as `tshark -Y 'smb2.flags.signature==1'` (SMB2/3) and `-Y 'smb.signature !=
 // 42:53:52:53:50:59:4c:20 && smb.signature != 00:00:00:00:00:00:00:00'` (SMB1) give them.
 constexpr Sample kSamples[] = {
-    {"krb-smb1-signed.pcap", 33},          {"krb-smb202-signed.pcap", 55},
-    {"krb-smb21-signed.pcap", 55},         {"krb-smb30-signed.pcap", 55},
-    {"krb-smb311-gmac-signed.pcap", 51},   {"krb-smb311-cmac-signed.pcap", 51},
+    {"krb-smb1-signed.pcap", 33},
+    {"krb-smb202-signed.pcap", 55},
+    {"krb-smb21-signed.pcap", 55},
+    {"krb-smb30-signed.pcap", 55},
+    {"krb-smb311-gmac-signed.pcap", 51},
+    {"krb-smb311-cmac-signed.pcap", 51},
     {"krb-smb311-ccache-signed.pcap", 51}, // tickets got before the capture
+    {"krb-smb311-fast-signed.pcap", 51},   // FAST-armoured AS exchange (a second DC's keys)
+    {"krb-smb311-fast-outside-signed.pcap", 51},
 };
 
 class KerberosSample : public ::testing::TestWithParam<Sample> {};
@@ -191,22 +196,24 @@ TEST_P(KerberosSample, BrokenApReqIsMalformedAtItsFrame) {
     EXPECT_NE(v.signatures.key_state, KeyState::Proven);
 }
 
-// The machine account's AES-256 key as a secretsdump line does what the keytab does.
+// The machine account's AES-256 keys as secretsdump lines (one per DC the samples come
+// from) do what the keytab does.
 TEST_P(KerberosSample, CredentialsFileKeyLine) {
     const Sample &p = GetParam();
-    std::string line;
+    std::string lines;
     for (const auto &k : dc_keytab().kerberos_keys)
         if (k.principal == "DC1$@SMBSIGN.LAB" && k.etype == 18) {
             static constexpr char kDigits[] = "0123456789abcdef";
-            line = "SMBSIGN\\DC1$:aes256-cts-hmac-sha1-96:";
+            lines += "SMBSIGN\\DC1$:aes256-cts-hmac-sha1-96:";
             for (std::uint8_t b : k.key) {
-                line.push_back(kDigits[b >> 4]);
-                line.push_back(kDigits[b & 15]);
+                lines.push_back(kDigits[b >> 4]);
+                lines.push_back(kDigits[b & 15]);
             }
+            lines += '\n';
         }
-    ASSERT_FALSE(line.empty());
+    ASSERT_FALSE(lines.empty());
     Secrets s;
-    EXPECT_TRUE(parse_credentials(line, s).empty());
+    EXPECT_TRUE(parse_credentials(lines, s).empty());
     Outcome r = feed(capture(p.file), std::move(s));
     const SessionView &v = signed_session(r);
     EXPECT_EQ(v.signatures.valid, p.signed_frames);

@@ -119,6 +119,8 @@ inline std::optional<std::vector<std::uint8_t>> encrypt(std::int32_t etype, Byte
 // aes*-cts-hmac-sha1-96: a 4-byte big-endian count, 4096 by default; RFC 8009 4 for the
 // aes-sha2 types: the same, 32768 by default); 0 for enctypes without one (rc4-hmac: one
 // MD4), nullopt when the params are not 4 bytes.
+inline constexpr std::uint32_t kAesSha1Iterations = 4096;    // the aes*-sha1 default
+inline constexpr std::uint32_t kAesSha2Iterations = 32768;   // the aes*-sha2 default
 inline constexpr std::uint32_t kMaxS2kIterations = 1u << 16; // 16 times AES-SHA1's default
 inline std::optional<std::uint32_t> s2k_iterations(std::int32_t etype, Bytes params) noexcept {
     constexpr std::int32_t kAes128Sha1 = 17, kAes256Sha1 = 18, kAes128Sha2 = 19, kAes256Sha2 = 20;
@@ -126,7 +128,7 @@ inline std::optional<std::uint32_t> s2k_iterations(std::int32_t etype, Bytes par
     if (!sha1 && etype != kAes128Sha2 && etype != kAes256Sha2)
         return 0;
     if (params.empty())
-        return sha1 ? 4096u : 32768u;
+        return sha1 ? kAesSha1Iterations : kAesSha2Iterations;
     if (params.size() != 4)
         return std::nullopt;
     return static_cast<std::uint32_t>(params[0]) << 24 |

@@ -2,9 +2,10 @@
 // reader (der.hpp): what a password needs to reach a service ticket's session key. From an
 // AS-REQ the client's name and realm; from a KRB-ERROR or AS-REP the PA-ETYPE-INFO2 salt;
 // from an AS-REP and TGS-REP the ticket and the encrypted part; from a TGS-REQ the PA-TGS-REQ
-// AP-REQ (its authenticator holds the subkey) and whether it is FAST-armoured; from a TGS-REP
-// the PA-FX-FAST reply. Free of cryptography, like kerberos.hpp; the decrypted parts are read
-// here too (EncKDCRepPart, Authenticator, KrbFastResponse).
+// AP-REQ (its authenticator holds the subkey) and whether it is FAST-armoured; from a
+// FAST-armoured AS-REQ the armor's AP-REQ; from an AS-REP or TGS-REP the PA-FX-FAST reply. Free of
+// cryptography, like kerberos.hpp; the decrypted parts are read here too (EncKDCRepPart,
+// Authenticator, KrbFastResponse).
 #pragma once
 
 #include "smbsign/bytes.hpp"
@@ -36,6 +37,9 @@ inline constexpr std::int32_t kPaFxFast = 136;
 inline constexpr std::int32_t kUsageTgsReqAuthenticator = 7;
 inline constexpr std::int32_t kUsageFastRep = 52; // KEY_USAGE_FAST_REP
 
+// RFC 6113 5.4.1.1: KrbFastArmor's armor-type for an AP-REQ (FX_FAST_ARMOR_AP_REQUEST).
+inline constexpr std::int32_t kArmorApRequest = 1;
+
 // X.680 8.4: GeneralString, Kerberos's KerberosString and Realm (RFC 4120 5.2.1).
 inline constexpr std::uint32_t kTagGeneralString = 27;
 
@@ -60,8 +64,17 @@ struct KdcMessage {
     EncryptedData ticket;              // AS-REP, TGS-REP: Ticket.enc-part
     EncryptedData enc_part;            // AS-REP, TGS-REP: enc-part
     std::optional<ApReq> tgs_ap_req;   // TGS-REQ: PA-TGS-REQ
-    bool fast = false;                 // TGS-REQ or TGS-REP: PA-FX-FAST present
-    std::optional<EncryptedData> fast_rep; // TGS-REP: KrbFastArmoredRep.enc-fast-rep
+    bool fast = false;                 // PA-FX-FAST present
+    std::optional<ApReq> fast_armor;   // AS-REQ: KrbFastArmor's AP-REQ (armor-type 1)
+    std::optional<EncryptedData> fast_rep; // AS-REP, TGS-REP: KrbFastArmoredRep.enc-fast-rep
+};
+
+// RFC 6113 5.4.3 KrbFastResponse, opened: the padata of the reply (an armoured AS-REP's
+// PA-ETYPE-INFO2 is here, not outside) and the strengthen-key when there is one. The salts
+// point into the decrypted bytes it was read from.
+struct FastResponse {
+    std::vector<EtypeInfo> etype_info;
+    std::optional<KeyValue> strengthen;
 };
 
 namespace detail {
@@ -134,6 +147,29 @@ inline std::optional<EncryptedData> fast_armored_rep(Bytes value) {
     return out;
 }
 
+// RFC 6113 5.4.2: PA-FX-FAST-REQUEST ::= CHOICE { armored-data [0] KrbFastArmoredReq };
+// KrbFastArmoredReq ::= SEQUENCE { armor [0] KrbFastArmor OPTIONAL, req-checksum [1],
+// enc-fast-req [2] }; KrbFastArmor ::= SEQUENCE { armor-type [0] Int32, armor-value [1]
+// OCTET STRING }: the AP-REQ of an armor of type 1. A TGS-REQ has no armor field (its
+// PA-TGS-REQ is the armor); other armor types are not read.
+inline std::optional<ApReq> fast_armor(Bytes value) {
+    der::Tlv choice;
+    if (der::read_one(value, choice) != ParseError::None || !choice.is(der::Class::Context, 0))
+        return std::nullopt;
+    const auto req = sequence_in(choice);
+    const auto armor_field = req ? der::context_field(*req, 0) : std::nullopt;
+    const auto armor = armor_field ? sequence_in(*armor_field) : std::nullopt;
+    if (!armor || der::context_integer(*armor, 0) != kArmorApRequest)
+        return std::nullopt;
+    const auto ap = der::context_octets(*armor, 1);
+    der::Tlv app;
+    ApReq out;
+    if (!ap || der::read_one(*ap, app) != ParseError::None ||
+        !app.is(der::Class::Application, kAppApReq) || parse_ap_req(app, out) != ParseError::None)
+        return std::nullopt;
+    return out;
+}
+
 // One PA-DATA ::= SEQUENCE { padata-type [1] Int32, padata-value [2] OCTET STRING }.
 inline ParseError read_padata(const der::Tlv &pa, KdcMessage &out) {
     if (!pa.is(der::Class::Universal, der::kTagSequence))
@@ -148,6 +184,8 @@ inline ParseError read_padata(const der::Tlv &pa, KdcMessage &out) {
         out.fast = true;
         if (out.type == kAppTgsRep || out.type == kAppAsRep)
             out.fast_rep = fast_armored_rep(*value);
+        else if (out.type == kAppAsReq)
+            out.fast_armor = fast_armor(*value);
         return ParseError::None;
     }
     if (*type == kPaTgsReq && out.type == kAppTgsReq) {
@@ -272,21 +310,27 @@ inline std::optional<KeyValue> kdc_rep_session_key(Bytes plaintext) {
     return key_in_part(plaintext, kAppEncTgsRepPart, 0);
 }
 
-// RFC 6113 5.4.3 KrbFastResponse ::= SEQUENCE { padata [0], strengthen-key [1]
-// EncryptionKey OPTIONAL, finished [2] OPTIONAL, nonce [3] }: whether it parses, and the
-// strengthen-key when there is one.
-inline bool fast_response(Bytes plaintext, std::optional<KeyValue> &strengthen) {
+// RFC 6113 5.4.3 KrbFastResponse ::= SEQUENCE { padata [0] SEQUENCE OF PA-DATA,
+// strengthen-key [1] EncryptionKey OPTIONAL, finished [2] OPTIONAL, nonce [3] }.
+inline std::optional<FastResponse> fast_response(Bytes plaintext) {
     der::Tlv seq;
     if (der::read_one(plaintext, seq) != ParseError::None ||
         !seq.is(der::Class::Universal, der::kTagSequence))
-        return false;
-    strengthen.reset();
-    if (const auto f = der::context_field(seq.value, 1)) {
-        strengthen = parse_encryption_key(*f);
-        if (!strengthen)
-            return false;
+        return std::nullopt;
+    FastResponse out;
+    if (const auto pa = der::context_field(seq.value, 0)) {
+        KdcMessage inner; // the padata of an AS-REP: PA-ETYPE-INFO2 is what is kept
+        inner.type = kAppAsRep;
+        if (detail::read_padata_list(pa->value, inner) != ParseError::None)
+            return std::nullopt;
+        out.etype_info = std::move(inner.etype_info);
     }
-    return true;
+    if (const auto f = der::context_field(seq.value, 1)) {
+        out.strengthen = parse_encryption_key(*f);
+        if (!out.strengthen)
+            return std::nullopt;
+    }
+    return out;
 }
 
 } // namespace smbsign::krb

@@ -161,13 +161,17 @@ private:
 //   FAST-armoured TGS-REP (PA-FX-FAST) is opened with the armor key KRB-FX-CF2(subkey, TGT
 //   session key, "subkeyarmor", "ticketarmor") (5.4.1.1), its KrbFastResponse (usage 52)
 //   may give a strengthen-key, and the reply key is then KRB-FX-CF2(strengthen-key, reply
-//   key, "strengthenkey", "replykey") (5.4.3). Each table is bounded; at a limit the oldest
-//   entry goes and `overflowed()` says so. Every decrypt checks its own integrity, so a key
-//   that opens a part is proven and a wrong password is known.
+//   key, "strengthenkey", "replykey") (5.4.3). A FAST-armoured AS exchange is opened the same
+//   way when its armor ticket is a TGT opened earlier in the capture (the armor AP-REQ's
+//   authenticator, usage 11, gives the subkey); armoured by a ticket from outside the
+//   capture (a machine's TGT got at boot) it is not, and says nothing about the password.
+//   Each table is bounded; at a limit the oldest entry goes and `overflowed()` says so.
+//   Every decrypt checks its own integrity, so a key that opens a part is proven and a
+//   wrong password is known.
 class KdcPasswordPath {
 public:
-    static constexpr std::size_t kMaxEntries = 64; // TGTs, pending TGS-REQs, service tickets,
-                                                   // the users' keys
+    static constexpr std::size_t kMaxEntries = 64; // TGTs, pending TGS-REQs, armor keys,
+                                                   // service tickets, the users' keys
     static constexpr std::size_t kMaxPasswordTries = 16;
     // The string-to-key work a capture may cost, in AES-SHA1 default derivations (4096
     // PBKDF2 iterations, a few milliseconds): a user's key is derived once per password,
@@ -176,6 +180,7 @@ public:
 
     struct Counts {
         std::size_t as_opened = 0, as_wrong = 0, as_no_password = 0;
+        std::size_t as_armour_unopened = 0; // FAST AS-REPs whose armor key is not known
         std::size_t tgs_opened = 0, tgs_unopened = 0;
         std::size_t keys_derived = 0; // string-to-key runs (the cache's misses)
     };
@@ -183,7 +188,9 @@ public:
     // `passwords`: the same list on every call (the Verifier's); keys derived from them are
     // remembered by their place in it.
     void message(const krb::KdcMessage &m, const std::vector<KerberosPassword> &passwords) {
-        if (m.type == krb::kAppAsRep)
+        if (m.type == krb::kAppAsReq)
+            as_req(m);
+        else if (m.type == krb::kAppAsRep)
             as_rep(m, passwords);
         else if (m.type == krb::kAppTgsReq)
             tgs_req(m);
@@ -214,6 +221,8 @@ public:
                 wipe(e.key);
         for (Derived &d : derived_)
             wipe(d.key);
+        for (krb::KeyValue &k : armors_)
+            wipe(k);
         for (Pending &p : pending_) {
             wipe(p.tgt);
             wipe(p.subkey);
@@ -285,8 +294,9 @@ private:
     }
     // RFC 4120 5.2.7.5: the salt the KDC sent for the reply's enctype, else the default salt
     // (RFC 4120 4: the realm followed by the name components).
-    static std::string salt_for(const krb::KdcMessage &m, std::int32_t etype) {
-        for (const krb::EtypeInfo &e : m.etype_info)
+    static std::string salt_for(const krb::KdcMessage &m, const std::vector<krb::EtypeInfo> &info,
+                                std::int32_t etype) {
+        for (const krb::EtypeInfo &e : info)
             if (e.etype == etype && e.salt)
                 return std::string(e.salt->begin(), e.salt->end());
         std::string salt = m.realm;
@@ -295,27 +305,68 @@ private:
                 salt += c;
         return salt;
     }
-    static Bytes params_for(const krb::KdcMessage &m, std::int32_t etype) noexcept {
-        for (const krb::EtypeInfo &e : m.etype_info)
+    static Bytes params_for(const std::vector<krb::EtypeInfo> &info, std::int32_t etype) noexcept {
+        for (const krb::EtypeInfo &e : info)
             if (e.etype == etype)
                 return e.s2kparams;
         return {};
     }
 
+    // RFC 6113 5.4.1.1: a FAST-armoured AS-REQ's armor is an AP-REQ whose ticket is a TGT;
+    // when that TGT came from an AS-REP opened here, its authenticator (usage 11) gives the
+    // subkey, and the armor key is KRB-FX-CF2(subkey, TGT key, "subkeyarmor", "ticketarmor").
+    void as_req(const krb::KdcMessage &m) {
+        if (!m.fast_armor)
+            return;
+        for (const Entry &t : tgts_) {
+            if (!same(t.cipher, m.fast_armor->ticket.cipher))
+                continue;
+            const auto auth = krb::decrypt(t.key.etype, t.key.view(), krb::kUsageAuthenticator,
+                                           m.fast_armor->authenticator.cipher);
+            const auto sub = auth && krb::is_part(auth->view(), krb::kAppAuthenticator)
+                                 ? krb::authenticator_subkey(auth->view())
+                                 : std::nullopt;
+            if (sub)
+                if (const auto armor = armor_key(*sub, t.key))
+                    push(armors_, *armor);
+            return;
+        }
+    }
+
+    // RFC 4120 3.1.5, 7.5.1 usage 3: the AS-REP's enc-part under the user's key, derived with
+    // the salt and params of its PA-ETYPE-INFO2. A FAST-armoured AS-REP is opened with an
+    // armor key of the capture (usage 52): its KrbFastResponse holds the PA-ETYPE-INFO2 and
+    // the strengthen-key, and the reply key is KRB-FX-CF2(strengthen-key, user's key,
+    // "strengthenkey", "replykey") (RFC 6113 5.4.3). An armoured reply with no known armor key
+    // says nothing about the password.
     void as_rep(const krb::KdcMessage &m, const std::vector<KerberosPassword> &passwords) {
+        std::optional<krb::SecretBytes> fast_plain; // `fast`'s salts point into it
+        std::optional<krb::FastResponse> fast;
+        if (m.fast_rep) {
+            fast_plain = open_fast_rep(*m.fast_rep);
+            fast = fast_plain ? krb::fast_response(fast_plain->view()) : std::nullopt;
+            if (!fast) {
+                ++counts_.as_armour_unopened;
+                return;
+            }
+        }
         const std::int32_t etype = m.enc_part.etype;
-        const std::string salt = salt_for(m, etype);
+        const auto &info = fast ? fast->etype_info : m.etype_info;
+        const std::string salt = salt_for(m, info, etype);
         std::size_t tries = 0;
         for (std::size_t i = 0; i < passwords.size(); ++i) {
             if (!for_client(passwords[i], m) || tries >= kMaxPasswordTries)
                 continue;
             ++tries;
             const krb::KeyValue *key =
-                user_key(etype, i, passwords[i].password, salt, params_for(m, etype));
+                user_key(etype, i, passwords[i].password, salt, params_for(info, etype));
             if (key == nullptr)
                 continue;
+            const auto reply = fast && fast->strengthen ? strengthened(*fast->strengthen, *key)
+                                                        : std::optional<krb::KeyValue>(*key);
             const auto plain =
-                krb::decrypt(etype, key->view(), krb::kUsageAsRep, m.enc_part.cipher);
+                reply ? krb::decrypt(etype, reply->view(), krb::kUsageAsRep, m.enc_part.cipher)
+                      : std::nullopt;
             const auto tgt = plain ? krb::kdc_rep_session_key(plain->view()) : std::nullopt;
             if (!tgt)
                 continue;
@@ -325,6 +376,22 @@ private:
             return;
         }
         ++(tries == 0 ? counts_.as_no_password : counts_.as_wrong);
+    }
+
+    // An armoured reply's KrbFastResponse, decrypted with the newest armor key that opens
+    // it; that key and the older ones (requests answered by a KRB-ERROR, or lost) are dropped.
+    std::optional<krb::SecretBytes> open_fast_rep(const krb::EncryptedData &rep) {
+        for (auto it = armors_.rbegin(); it != armors_.rend(); ++it) {
+            auto plain = krb::decrypt(it->etype, it->view(), krb::kUsageFastRep, rep.cipher);
+            if (!plain)
+                continue;
+            const auto used = std::next(it).base();
+            for (auto k = armors_.begin(); k != std::next(used); ++k)
+                wipe(*k);
+            armors_.erase(armors_.begin(), std::next(used));
+            return plain;
+        }
+        return std::nullopt;
     }
 
     // The user's long-term key for the `index`th password, enctype, salt and params: derived
@@ -338,7 +405,8 @@ private:
                 return d.key.size != 0 ? &d.key : nullptr;
         const auto iterations = krb::s2k_iterations(etype, params);
         const bool runs = iterations && *iterations <= krb::kMaxS2kIterations;
-        const std::size_t cost = runs ? std::max<std::size_t>(1, *iterations / 4096) : 1;
+        const std::size_t cost =
+            runs ? std::max<std::size_t>(1, *iterations / krb::kAesSha1Iterations) : 1;
         if (cost > budget_) {
             budget_ = 0;
             overflowed_ = true;
@@ -392,25 +460,34 @@ private:
         ++counts_.tgs_unopened;
     }
 
-    // RFC 6113 5.4.1.1, 5.4.3: the reply key of a FAST TGS-REP, strengthened if the
-    // KrbFastResponse says so; nothing when the armoured reply does not open.
+    // RFC 6113 5.4.1.1: the armor key of an AP-REQ armor (a TGS-REQ's PA-TGS-REQ, an AS-REQ's
+    // KrbFastArmor) from its authenticator's subkey and its ticket's session key.
+    static std::optional<krb::KeyValue> armor_key(const krb::KeyValue &subkey,
+                                                  const krb::KeyValue &ticket_key) {
+        const auto cf2 = krb::fx_cf2(subkey, "subkeyarmor", ticket_key, "ticketarmor");
+        return cf2 ? to_key(subkey.etype, cf2->view()) : std::nullopt;
+    }
+    // RFC 6113 5.4.3: the reply key replaced by KRB-FX-CF2(strengthen-key, reply key).
+    static std::optional<krb::KeyValue> strengthened(const krb::KeyValue &strengthen,
+                                                     const krb::KeyValue &reply) {
+        const auto cf2 = krb::fx_cf2(strengthen, "strengthenkey", reply, "replykey");
+        return cf2 ? to_key(strengthen.etype, cf2->view()) : std::nullopt;
+    }
+
+    // The reply key of a FAST TGS-REP, strengthened if the KrbFastResponse says so; nothing
+    // when the armoured reply does not open.
     static std::optional<krb::KeyValue> fast_reply_key(const krb::KdcMessage &m, const Pending &p,
                                                        const krb::KeyValue &reply) {
         if (!m.fast_rep || p.subkey.size == 0)
             return std::nullopt;
-        const auto armor = krb::fx_cf2(p.subkey, "subkeyarmor", p.tgt, "ticketarmor");
-        const auto armor_key = armor ? to_key(p.subkey.etype, armor->view()) : std::nullopt;
-        if (!armor_key)
+        const auto armor = armor_key(p.subkey, p.tgt);
+        const auto plain = armor ? krb::decrypt(armor->etype, armor->view(), krb::kUsageFastRep,
+                                                m.fast_rep->cipher)
+                                 : std::nullopt;
+        const auto response = plain ? krb::fast_response(plain->view()) : std::nullopt;
+        if (!response)
             return std::nullopt;
-        const auto plain = krb::decrypt(armor_key->etype, armor_key->view(), krb::kUsageFastRep,
-                                        m.fast_rep->cipher);
-        std::optional<krb::KeyValue> strengthen;
-        if (!plain || !krb::fast_response(plain->view(), strengthen))
-            return std::nullopt;
-        if (!strengthen)
-            return reply;
-        const auto cf2 = krb::fx_cf2(*strengthen, "strengthenkey", reply, "replykey");
-        return cf2 ? to_key(strengthen->etype, cf2->view()) : std::nullopt;
+        return response->strengthen ? strengthened(*response->strengthen, reply) : reply;
     }
 
     static std::optional<krb::KeyValue> open_tgs_rep(const krb::KdcMessage &m, const Pending &p) {
@@ -429,6 +506,7 @@ private:
 
     std::vector<Entry> tgts_;
     std::vector<Pending> pending_;
+    std::vector<krb::KeyValue> armors_; // the armor keys of FAST AS-REQs
     std::vector<Entry> tickets_;
     std::vector<Derived> derived_;
     std::size_t budget_ = kDerivationBudget;

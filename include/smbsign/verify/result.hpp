@@ -32,9 +32,11 @@ enum class Reason : std::uint8_t {
     NoSequence,   // SMB1: the request this response answers was not seen
     NotSignable,  // a message the protocol never signs (oplock break notification)
     UnknownDialect,
-    Compressed,    // an SMB 3.1.1 COMPRESSION_TRANSFORM: its content cannot be read here
-    BadTransform,  // a TRANSFORM header whose size or flags cannot be a valid message
-    KerberosNoKey, // a Kerberos ticket no key given opens, nor a password through the KDC
+    Compressed,     // an SMB 3.1.1 COMPRESSION_TRANSFORM: its content cannot be read here
+    BadTransform,   // a TRANSFORM header whose size or flags cannot be a valid message
+    KerberosNoKey,  // a Kerberos ticket no key given opens, nor a password through the KDC
+    KerberosArmour, // the same, and the capture's AS exchange is FAST-armoured by a ticket
+                    // from outside it: a password cannot reach the key
     Count
 };
 
@@ -112,6 +114,10 @@ constexpr std::string_view to_string(Reason r) noexcept {
     case Reason::KerberosNoKey:
         return "Kerberos ticket not opened: no keytab key of its enctype, and no password "
                "reached it through a KDC exchange in the capture";
+    case Reason::KerberosArmour:
+        return "Kerberos ticket not opened: no keytab key of its enctype, and the capture's AS "
+               "exchange is FAST-armoured with a ticket from outside the capture (a password "
+               "cannot open it)";
     case Reason::None:
     case Reason::Count:
         break;

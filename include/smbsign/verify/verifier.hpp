@@ -260,15 +260,17 @@ private:
     }
 
     // Why a session has no signer.
-    static Reason no_key_reason(const Session &s) noexcept {
+    Reason no_key_reason(const Session &s) const noexcept {
         if (s.smb2.bound())
             return Reason::BoundChannel;
         if (s.sum.key_state == KeyState::Wrong || s.key_failed)
             return Reason::KeyWrong;
-        if (s.unsupported)
-            return s.krb.state() == KerberosLogon::State::NoKey ? Reason::KerberosNoKey
-                                                                : Reason::Unsupported;
-        return Reason::NoKey;
+        if (!s.unsupported)
+            return Reason::NoKey;
+        if (s.krb.state() != KerberosLogon::State::NoKey)
+            return Reason::Unsupported;
+        return kdc_.counts().as_armour_unopened > 0 ? Reason::KerberosArmour
+                                                    : Reason::KerberosNoKey;
     }
 
     // The session key from the session-key table, when authentication gave none.
