@@ -225,7 +225,8 @@ TEST_P(PasswordOnly, AlteredMessageIsInvalidAtExactlyThatFrame) {
 }
 
 // A wrong password: the AS-REP's integrity check refuses it, the key is known to be wrong,
-// and nothing is called invalid.
+// and nothing is called invalid. After a FAST-armoured AS exchange whose armor is the refused
+// TGT, whose logon it is cannot be known (the armour hides the client): not called wrong.
 TEST_P(PasswordOnly, WrongPasswordIsKnownAndNothingIsInvalid) {
     const auto cap = pcap_reader::read(sample(GetParam().file));
     const Outcome r =
@@ -234,8 +235,38 @@ TEST_P(PasswordOnly, WrongPasswordIsKnownAndNothingIsInvalid) {
     ASSERT_NE(v, nullptr);
     EXPECT_EQ(v->signatures.valid, 0u);
     EXPECT_EQ(v->signatures.invalid, 0u);
+    if (std::string(GetParam().file) == "krb-smb311-fast-signed.pcap") {
+        EXPECT_EQ(v->signatures.key_state, KeyState::Unknown);
+        return;
+    }
     EXPECT_EQ(v->signatures.key_source, KeySource::KerberosPassword);
     EXPECT_EQ(v->signatures.key_state, KeyState::Wrong);
+}
+
+// A capture with another logon's AS exchange, which refuses the password, and a session whose
+// tickets were got before the capture: that session's user was never tried, so its key is
+// not called wrong (before, any refused AS-REP made every key-less Kerberos session `wrong`).
+TEST(PasswordOnlyTwoUsers, ARefusedLogonDoesNotMakeAnotherSessionsKeyWrong) {
+    const char *file = "krb-smb311-ccache-signed.pcap";
+    std::vector<kdc_reader::Message> kdc;
+    for (auto &m : kdc_reader::read(sample("krb-smb311-gmac-signed.pcap"))) {
+        krb::KdcMessage parsed;
+        if (krb::parse_kdc_message(Bytes(m.bytes), parsed) == ParseError::None &&
+            parsed.type == krb::kAppAsRep) {
+            m.frame = 1; // before everything of the ccache capture
+            kdc.push_back(std::move(m));
+        }
+    }
+    ASSERT_EQ(kdc.size(), 1u);
+    for (auto &m : kdc_reader::read(sample(file)))
+        kdc.push_back(std::move(m));
+    const Outcome r = feed(pcap_reader::read(sample(file)), lab_password("not-the-password"), kdc);
+    const SessionView *v = signed_session(r);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->signatures.valid + v->signatures.invalid, 0u);
+    EXPECT_NE(v->signatures.key_state, KeyState::Wrong);
+    for (const auto &[frame, code] : r.by_frame)
+        EXPECT_EQ(verify::reason_of(code), verify::Reason::KerberosNoKey) << "frame " << frame;
 }
 
 INSTANTIATE_TEST_SUITE_P(DomainLab, PasswordOnly,

@@ -12,6 +12,7 @@
 #include "smbsign/krb/kerberos.hpp"
 #include "smbsign/verify/secrets.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -173,6 +174,7 @@ public:
     static constexpr std::size_t kMaxEntries = 64; // TGTs, pending TGS-REQs, armor keys,
                                                    // service tickets, the users' keys
     static constexpr std::size_t kMaxPasswordTries = 16;
+    static constexpr std::size_t kMaxFingerprints = 256; // tickets issued, refused TGTs
     // The string-to-key work a capture may cost, in AES-SHA1 default derivations (4096
     // PBKDF2 iterations, a few milliseconds): a user's key is derived once per password,
     // enctype and salt, and AS-REPs with ever new salts or high iteration counts stop here.
@@ -204,6 +206,18 @@ public:
             if (same(e.cipher, ticket_cipher))
                 return &e.key;
         return nullptr;
+    }
+    // Whether the passwords given are known not to reach the key of the ticket whose
+    // enc-part is `ticket_cipher`: it was issued in the capture (by a TGS-REP or an AS-REP),
+    // every AS-REP a password was tried on refused it and none opened, and every TGS-REQ
+    // asked with a TGT of such a refused AS-REP. A ticket from outside the capture, or a
+    // capture whose TGS-REQs also use other TGTs (another user's, got before the capture),
+    // leaves it unknown: the ticket may be of a user whose password was never tried.
+    [[nodiscard]] bool refused(Bytes ticket_cipher) const noexcept {
+        if (counts_.as_opened != 0 || counts_.as_wrong == 0 || other_tgt_)
+            return false;
+        const std::uint64_t f = fingerprint(ticket_cipher);
+        return std::find(issued_.begin(), issued_.end(), f) != issued_.end();
     }
     // Whether a bounded table dropped an entry or the derivation budget ran out: some
     // logon may have no key for that reason alone.
@@ -263,6 +277,19 @@ private:
         k.size = static_cast<std::uint8_t>(b.size());
         std::copy(b.begin(), b.end(), k.bytes.begin());
         return k;
+    }
+    // FNV-1a 64 of a ticket's enc-part: what tells tickets apart where no key is kept.
+    static std::uint64_t fingerprint(Bytes cipher) noexcept {
+        std::uint64_t h = 0xcbf29ce484222325u;
+        for (const std::uint8_t b : cipher)
+            h = (h ^ b) * 0x100000001b3u;
+        return h;
+    }
+    // Keeps the last kMaxFingerprints: an older ticket forgotten is only not known refused.
+    static void remember(std::vector<std::uint64_t> &v, std::uint64_t f) {
+        if (v.size() >= kMaxFingerprints)
+            v.erase(v.begin());
+        v.push_back(f);
     }
     template <typename T> void push(std::vector<T> &v, T e) {
         if (v.size() >= kMaxEntries) {
@@ -340,6 +367,8 @@ private:
     // "strengthenkey", "replykey") (RFC 6113 5.4.3). An armoured reply with no known armor key
     // says nothing about the password.
     void as_rep(const krb::KdcMessage &m, const std::vector<KerberosPassword> &passwords) {
+        const std::uint64_t ticket = fingerprint(m.ticket.cipher);
+        remember(issued_, ticket);
         std::optional<krb::SecretBytes> fast_plain; // `fast`'s salts point into it
         std::optional<krb::FastResponse> fast;
         if (m.fast_rep) {
@@ -375,7 +404,12 @@ private:
             push(tgts_, Entry{{m.ticket.cipher.begin(), m.ticket.cipher.end()}, *tgt});
             return;
         }
-        ++(tries == 0 ? counts_.as_no_password : counts_.as_wrong);
+        if (tries == 0) {
+            ++counts_.as_no_password;
+            return;
+        }
+        ++counts_.as_wrong;
+        remember(refused_tgts_, ticket);
     }
 
     // An armoured reply's KrbFastResponse, decrypted with the newest armor key that opens
@@ -430,6 +464,9 @@ private:
     void tgs_req(const krb::KdcMessage &m) {
         if (!m.tgs_ap_req)
             return;
+        const std::uint64_t tgt = fingerprint(m.tgs_ap_req->ticket.cipher);
+        if (std::find(refused_tgts_.begin(), refused_tgts_.end(), tgt) == refused_tgts_.end())
+            other_tgt_ = true;
         for (const Entry &t : tgts_) {
             if (!same(t.cipher, m.tgs_ap_req->ticket.cipher))
                 continue;
@@ -447,6 +484,7 @@ private:
     }
 
     void tgs_rep(const krb::KdcMessage &m) {
+        remember(issued_, fingerprint(m.ticket.cipher));
         for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
             if (const auto key = open_tgs_rep(m, *it)) {
                 ++counts_.tgs_opened;
@@ -506,7 +544,10 @@ private:
 
     std::vector<Entry> tgts_;
     std::vector<Pending> pending_;
-    std::vector<krb::KeyValue> armors_; // the armor keys of FAST AS-REQs
+    std::vector<krb::KeyValue> armors_;       // the armor keys of FAST AS-REQs
+    std::vector<std::uint64_t> issued_;       // fingerprints of the tickets KDC replies issued
+    std::vector<std::uint64_t> refused_tgts_; // ... of the tickets of refused AS-REPs
+    bool other_tgt_ = false;                  // a TGS-REQ asked with a TGT of no refused AS-REP
     std::vector<Entry> tickets_;
     std::vector<Derived> derived_;
     std::size_t budget_ = kDerivationBudget;

@@ -36,7 +36,7 @@ enum class Reason : std::uint8_t {
     BadTransform,   // a TRANSFORM header whose size or flags cannot be a valid message
     KerberosNoKey,  // a Kerberos ticket no key given opens, nor a password through the KDC
     KerberosArmour, // the same, and the capture's AS exchange is FAST-armoured by a ticket
-                    // from outside it: a password cannot reach the key
+                    // the passwords do not open (got before the capture, or refused)
     Count
 };
 
@@ -116,8 +116,7 @@ constexpr std::string_view to_string(Reason r) noexcept {
                "reached it through a KDC exchange in the capture";
     case Reason::KerberosArmour:
         return "Kerberos ticket not opened: no keytab key of its enctype, and the capture's AS "
-               "exchange is FAST-armoured with a ticket from outside the capture (a password "
-               "cannot open it)";
+               "exchange is FAST-armoured with a ticket the passwords given do not open";
     case Reason::None:
     case Reason::Count:
         break;

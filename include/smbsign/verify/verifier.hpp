@@ -220,11 +220,12 @@ private:
             s.sum.key_source = KeySource::Keytab;
             s.sum.key_state = KeyState::Wrong;
         }
-        // Passwords were tried on the capture's AS-REPs and opened none (their integrity check
-        // failed): the password is known to be wrong, and the session has no key.
-        const auto &kc = kdc_.counts();
+        // The ticket was issued in the capture to a user whose AS-REPs refused every password
+        // given (their integrity check failed): the password is known to be wrong, and the
+        // session has no key.
         if (token.ap_req && !s.have_key && s.krb.state() != KerberosLogon::State::Opened &&
-            s.krb.state() != KerberosLogon::State::Wrong && kc.as_wrong > 0 && kc.as_opened == 0) {
+            s.krb.state() != KerberosLogon::State::Wrong &&
+            kdc_.refused(token.ap_req->ticket.cipher)) {
             s.sum.key_source = KeySource::KerberosPassword;
             s.sum.key_state = KeyState::Wrong;
         }
