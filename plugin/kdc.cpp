@@ -25,7 +25,7 @@ int proto_smbsign = -1;
 expert_field *ei_limit = nullptr;
 std::uint32_t limit_frame = 0; // the frame whose KDC message met the limit; 0: none yet
 
-void read(tvbuff_t *tvb, packet_info *pinfo, unsigned offset) {
+void read_kdc_message(tvbuff_t *tvb, packet_info *pinfo, unsigned offset) {
     const unsigned length = tvb_captured_length(tvb);
     if (length <= offset || tvb_reported_length(tvb) != length)
         return; // a truncated capture: not a whole message
@@ -41,7 +41,7 @@ void hand_over(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, unsigned off
     if (verifier == nullptr)
         return;
     if (!PINFO_FD_VISITED(pinfo))
-        read(tvb, pinfo, offset);
+        read_kdc_message(tvb, pinfo, offset);
     if (limit_frame != 0 && limit_frame == pinfo->num && ei_limit != nullptr) {
         proto_item *item = proto_tree_add_item(tree, proto_smbsign, tvb, 0, -1, ENC_NA);
         expert_add_info(pinfo, item, ei_limit);

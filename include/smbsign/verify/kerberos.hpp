@@ -230,17 +230,11 @@ public:
     KdcPasswordPath(const KdcPasswordPath &) = delete;
     KdcPasswordPath &operator=(const KdcPasswordPath &) = delete;
     ~KdcPasswordPath() {
-        for (auto *v : {&tgts_, &tickets_})
-            for (Entry &e : *v)
-                wipe(e.key);
-        for (Derived &d : derived_)
-            wipe(d.key);
-        for (krb::KeyValue &k : armors_)
-            wipe(k);
-        for (Pending &p : pending_) {
-            wipe(p.tgt);
-            wipe(p.subkey);
-        }
+        wipe_all(tgts_);
+        wipe_all(tickets_);
+        wipe_all(derived_);
+        wipe_all(armors_);
+        wipe_all(pending_);
     }
 
 private:
@@ -269,6 +263,16 @@ private:
             p[i] = 0;
         k.size = 0;
     }
+    static void wipe(Entry &e) noexcept { wipe(e.key); }
+    static void wipe(Derived &d) noexcept { wipe(d.key); }
+    static void wipe(Pending &p) noexcept {
+        wipe(p.tgt);
+        wipe(p.subkey);
+    }
+    template <typename T> static void wipe_all(std::vector<T> &v) noexcept {
+        for (T &e : v)
+            wipe(e);
+    }
     static std::optional<krb::KeyValue> to_key(std::int32_t etype, Bytes b) noexcept {
         if (b.empty() || b.size() > krb::kMaxKeySize)
             return std::nullopt;
@@ -291,12 +295,18 @@ private:
             v.erase(v.begin());
         v.push_back(f);
     }
-    template <typename T> void push(std::vector<T> &v, T e) {
+    // Appends to a bounded table; at the limit the oldest entry is wiped and goes, and
+    // `overflowed()` says so when a logon may lose its key for it (not for a user's key,
+    // which is derived again when needed).
+    template <typename T> T &push(std::vector<T> &v, T e, bool may_lose_a_key = true) {
         if (v.size() >= kMaxEntries) {
-            overflowed_ = true;
+            overflowed_ = overflowed_ || may_lose_a_key;
+            wipe(v.front());
             v.erase(v.begin());
         }
         v.push_back(std::move(e));
+        wipe(e); // the moved-from copy keeps the key's bytes
+        return v.back();
     }
 
     // ASCII case-insensitive equality (user, domain and realm names; others compare exactly).
@@ -452,12 +462,9 @@ private:
         if (const auto k = krb::string_to_key(etype, password, salt, params))
             if (const auto v = to_key(etype, k->view()))
                 d.key = *v;
-        if (derived_.size() >= kMaxEntries) {
-            wipe(derived_.front().key);
-            derived_.erase(derived_.begin()); // the oldest user's key: derived again if needed
-        }
-        derived_.push_back(std::move(d));
-        return derived_.back().key.size != 0 ? &derived_.back().key : nullptr;
+        const Derived &kept = push(derived_, std::move(d), false);
+        wipe(d);
+        return kept.key.size != 0 ? &kept.key : nullptr;
     }
 
     // RFC 4120 5.5.1, 7.5.1 usage 7: the PA-TGS-REQ authenticator under the TGT session key.
@@ -489,8 +496,7 @@ private:
             if (const auto key = open_tgs_rep(m, *it)) {
                 ++counts_.tgs_opened;
                 push(tickets_, Entry{{m.ticket.cipher.begin(), m.ticket.cipher.end()}, *key});
-                wipe(it->tgt);
-                wipe(it->subkey);
+                wipe(*it);
                 pending_.erase(std::next(it).base());
                 return;
             }
