@@ -208,9 +208,9 @@ public:
         return nullptr;
     }
     // Whether the passwords given are known not to reach the key of the ticket whose
-    // enc-part is `ticket_cipher`: it was issued in the capture (by a TGS-REP or an AS-REP),
-    // every AS-REP a password was tried on refused it and none opened, and every TGS-REQ
-    // asked with a TGT of such a refused AS-REP. A ticket from outside the capture, or a
+    // enc-part is `ticket_cipher`: so far in the capture, it was issued (by a TGS-REP or an
+    // AS-REP), every AS-REP a password was tried on refused it and none opened, and every
+    // TGS-REQ asked with a TGT of such a refused AS-REP. A ticket from outside the capture, or a
     // capture whose TGS-REQs also use other TGTs (another user's, got before the capture),
     // leaves it unknown: the ticket may be of a user whose password was never tried.
     [[nodiscard]] bool refused(Bytes ticket_cipher) const noexcept {
