@@ -297,6 +297,24 @@ TEST(KdcPasswordFast, TheArmouredAsExchangeOpensThroughTheCapturesOwnTgt) {
     EXPECT_TRUE(krb::is_part(auth->view(), krb::kAppAuthenticator));
 }
 
+// The armoured AS-REQ sent again and again before its reply (a replay): one armor key is
+// kept, not one per copy, so no table fills and the reply still opens.
+TEST(KdcPasswordFast, ARepeatedArmouredRequestKeepsOneArmorKey) {
+    std::vector<kdc_reader::Message> raw;
+    const auto msgs = kdc_messages("krb-smb311-fast-signed.pcap", raw);
+    std::vector<verify::KerberosPassword> pw;
+    pw.emplace_back("smbsign", "SMBSIGN", kLabPassword);
+    verify::KdcPasswordPath path;
+    for (const auto &p : msgs) {
+        const bool armoured_request = p.m.type == krb::kAppAsReq && p.m.fast_armor.has_value();
+        for (int i = 0; i < (armoured_request ? 100 : 1); ++i)
+            path.message(p.m, pw);
+    }
+    EXPECT_EQ(path.counts().as_opened, 2u);
+    EXPECT_EQ(path.counts().as_armour_unopened, 0u);
+    EXPECT_FALSE(path.overflowed());
+}
+
 // Armoured by a TGT got before the capture: the AS-REP cannot be opened, and that says
 // nothing about the password (the plain key cannot open a strengthened reply).
 TEST(KdcPasswordFast, ArmourFromOutsideTheCaptureIsNotAWrongPassword) {

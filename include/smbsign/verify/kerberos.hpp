@@ -257,6 +257,10 @@ private:
     static bool same(const std::vector<std::uint8_t> &a, Bytes b) noexcept {
         return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
     }
+    static bool same_key(const krb::KeyValue &a, const krb::KeyValue &b) noexcept {
+        return a.etype == b.etype && a.size == b.size &&
+               std::equal(a.bytes.begin(), a.bytes.begin() + a.size, b.bytes.begin());
+    }
     static void wipe(krb::KeyValue &k) noexcept {
         volatile std::uint8_t *p = k.bytes.data();
         for (std::size_t i = 0; i < k.bytes.size(); ++i)
@@ -363,9 +367,10 @@ private:
             const auto sub = auth && krb::is_part(auth->view(), krb::kAppAuthenticator)
                                  ? krb::authenticator_subkey(auth->view())
                                  : std::nullopt;
-            if (sub)
-                if (const auto armor = armor_key(*sub, t.key))
-                    push(armors_, *armor);
+            const auto armor = sub ? armor_key(*sub, t.key) : std::nullopt;
+            if (armor && std::none_of(armors_.begin(), armors_.end(),
+                                      [&](const krb::KeyValue &k) { return same_key(k, *armor); }))
+                push(armors_, *armor); // a request sent again (a replay) adds no decrypt
             return;
         }
     }
