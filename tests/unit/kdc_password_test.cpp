@@ -150,6 +150,29 @@ TEST_P(KdcPasswordSample, TheUsersKeyIsDerivedOncePerPasswordAndSalt) {
     EXPECT_FALSE(w.path.overflowed());
 }
 
+// An AS-REP need not repeat the PA-ETYPE-INFO2 of the KDC_ERR_PREAUTH_REQUIRED before it
+// (RFC 4120 5.2.7.5), and the client may name itself in another case than the account's salt
+// (`kinit SMBSIGN`): the key is derived with the error's salt, as the client derived it.
+TEST(KdcPassword, TheSaltOfThePreauthErrorServesAnAsRepWithoutOne) {
+    for (const bool with_errors : {true, false}) {
+        std::vector<kdc_reader::Message> raw;
+        std::vector<verify::KerberosPassword> pw;
+        pw.emplace_back("", "", kLabPassword);
+        verify::KdcPasswordPath path;
+        for (auto p : kdc_messages("krb-smb311-gmac-signed.pcap", raw)) {
+            if (p.m.type == krb::kAppKrbError && !with_errors)
+                continue;
+            if (p.m.type == krb::kAppAsRep) {
+                p.m.etype_info.clear();
+                p.m.client = "SMBSIGN"; // default salt SMBSIGN.LABSMBSIGN: not the account's
+            }
+            path.message(p.m, pw);
+        }
+        EXPECT_EQ(path.counts().as_opened, with_errors ? 1u : 0u) << with_errors;
+        EXPECT_EQ(path.counts().as_wrong, with_errors ? 0u : 1u) << with_errors;
+    }
+}
+
 // krb-smb311-ccache-signed got its tickets before the capture: no AS-REP to open, so the
 // password reaches no ticket.
 TEST(KdcPassword, WithoutTheExchangesThePasswordReachesNothing) {

@@ -58,8 +58,9 @@ struct EtypeInfo {
 // What one KDC message holds for the password path.
 struct KdcMessage {
     std::uint32_t type = 0;            // kAppAsReq, kAppAsRep, kAppTgsReq, kAppTgsRep, kAppKrbError
-    std::string client;                // AS-REQ, AS-REP cname components joined with '/', no realm
-    std::string realm;                 // AS-REQ req-body realm; AS-REP crealm
+    std::string client;                // AS-REQ, AS-REP, KRB-ERROR cname components joined with
+                                       // '/', no realm (a KRB-ERROR may have none)
+    std::string realm;                 // AS-REQ req-body realm; AS-REP, KRB-ERROR crealm
     std::vector<EtypeInfo> etype_info; // PA-ETYPE-INFO2 of a KRB-ERROR or AS-REP
     EncryptedData ticket;              // AS-REP, TGS-REP: Ticket.enc-part
     EncryptedData enc_part;            // AS-REP, TGS-REP: enc-part
@@ -265,9 +266,17 @@ inline ParseError parse_kdc_rep(Bytes seq, KdcMessage &out) {
     return parse_encrypted_data(*enc_field, out.enc_part);
 }
 
-// RFC 4120 5.9.1 KRB-ERROR: e-data [12] OPTIONAL, a METHOD-DATA for
-// KDC_ERR_PREAUTH_REQUIRED (7.5.9, 5.2.7); other e-data is not a padata list and is skipped.
+// RFC 4120 5.9.1 KRB-ERROR: crealm [7] OPTIONAL, cname [8] OPTIONAL, realm [9] (the
+// service's), e-data [12] OPTIONAL, a METHOD-DATA for KDC_ERR_PREAUTH_REQUIRED (7.5.9, 5.2.7);
+// other e-data is not a padata list and is skipped.
 inline ParseError parse_krb_error(Bytes seq, KdcMessage &out) {
+    if (const auto cname = der::context_field(seq, 8))
+        out.client = principal_name(*cname).value_or(std::string{});
+    auto realm = general_string(seq, 7);
+    if (!realm)
+        realm = general_string(seq, 9);
+    if (realm && realm->size() <= kMaxNameSize)
+        out.realm.assign(realm->begin(), realm->end());
     if (const auto edata = der::context_octets(seq, 12))
         (void)read_padata_list(*edata, out);
     return ParseError::None;

@@ -198,6 +198,8 @@ public:
             tgs_req(m);
         else if (m.type == krb::kAppTgsRep)
             tgs_rep(m);
+        else if (m.type == krb::kAppKrbError)
+            krb_error(m);
     }
 
     // The session key of the service ticket whose enc-part is `ticket_cipher`, or nullptr.
@@ -252,6 +254,15 @@ private:
     struct Pending { // a TGS-REQ whose authenticator opened
         krb::KeyValue tgt;
         krb::KeyValue subkey; // size 0: none
+    };
+    // A KRB-ERROR's PA-ETYPE-INFO2 entry (KDC_ERR_PREAUTH_REQUIRED, RFC 4120 5.2.7.5): the salt
+    // and params the client then derives its key with; the AS-REP need not repeat them.
+    struct SaltHint {
+        std::string client; // empty: the error named no client
+        std::string realm;
+        std::int32_t etype = 0;
+        std::optional<std::string> salt;
+        std::vector<std::uint8_t> params;
     };
 
     static bool same(const std::vector<std::uint8_t> &a, Bytes b) noexcept {
@@ -333,24 +344,45 @@ private:
         return p.domain.empty() || iequal(p.domain, realm) ||
                iequal(p.domain, realm.substr(0, realm.find('.')));
     }
-    // RFC 4120 5.2.7.5: the salt the KDC sent for the reply's enctype, else the default salt
-    // (RFC 4120 4: the realm followed by the name components).
-    static std::string salt_for(const krb::KdcMessage &m, const std::vector<krb::EtypeInfo> &info,
-                                std::int32_t etype) {
-        for (const krb::EtypeInfo &e : info)
-            if (e.etype == etype && e.salt)
-                return std::string(e.salt->begin(), e.salt->end());
+    // RFC 4120 4: the default salt, the realm followed by the name components.
+    static std::string default_salt(const krb::KdcMessage &m) {
         std::string salt = m.realm;
         for (char c : m.client)
             if (c != '/')
                 salt += c;
         return salt;
     }
-    static Bytes params_for(const std::vector<krb::EtypeInfo> &info, std::int32_t etype) noexcept {
+    static const krb::EtypeInfo *entry_for(const std::vector<krb::EtypeInfo> &info,
+                                           std::int32_t etype) noexcept {
         for (const krb::EtypeInfo &e : info)
             if (e.etype == etype)
-                return e.s2kparams;
-        return {};
+                return &e;
+        return nullptr;
+    }
+    // The newest KRB-ERROR salt for this AS-REP's client, realm and enctype.
+    const SaltHint *hint_for(const krb::KdcMessage &m, std::int32_t etype) const noexcept {
+        for (auto it = hints_.rbegin(); it != hints_.rend(); ++it)
+            if (it->etype == etype && iequal(it->realm, m.realm) &&
+                (it->client.empty() || iequal(it->client, m.client)))
+                return &*it;
+        return nullptr;
+    }
+
+    // The PA-ETYPE-INFO2 of a KRB-ERROR (the KDC asking for pre-authentication), kept for the
+    // AS-REP that follows: the newest entry per client, realm and enctype.
+    void krb_error(const krb::KdcMessage &m) {
+        for (const krb::EtypeInfo &e : m.etype_info) {
+            std::erase_if(hints_, [&](const SaltHint &h) {
+                return h.etype == e.etype && h.realm == m.realm && h.client == m.client;
+            });
+            if (hints_.size() >= kMaxEntries)
+                hints_.erase(hints_.begin()); // a logon without it falls back to the default
+            SaltHint h{
+                m.client, m.realm, e.etype, std::nullopt, {e.s2kparams.begin(), e.s2kparams.end()}};
+            if (e.salt)
+                h.salt.emplace(e.salt->begin(), e.salt->end());
+            hints_.push_back(std::move(h));
+        }
     }
 
     // RFC 6113 5.4.1.1: a FAST-armoured AS-REQ's armor is an AP-REQ whose ticket is a TGT;
@@ -395,15 +427,28 @@ private:
             }
         }
         const std::int32_t etype = m.enc_part.etype;
-        const auto &info = fast ? fast->etype_info : m.etype_info;
-        const std::string salt = salt_for(m, info, etype);
+        // The reply's own PA-ETYPE-INFO2 entry, else the KRB-ERROR's, else the default salt.
+        const krb::EtypeInfo *entry = entry_for(fast ? fast->etype_info : m.etype_info, etype);
+        krb::EtypeInfo hinted; // points into hints_, which nothing below changes
+        if (entry == nullptr)
+            if (const SaltHint *h = hint_for(m, etype)) {
+                hinted.etype = etype;
+                if (h->salt)
+                    hinted.salt = Bytes(reinterpret_cast<const std::uint8_t *>(h->salt->data()),
+                                        h->salt->size());
+                hinted.s2kparams = h->params;
+                entry = &hinted;
+            }
+        const std::string salt = entry != nullptr && entry->salt
+                                     ? std::string(entry->salt->begin(), entry->salt->end())
+                                     : default_salt(m);
+        const Bytes params = entry != nullptr ? entry->s2kparams : Bytes{};
         std::size_t tries = 0;
         for (std::size_t i = 0; i < passwords.size(); ++i) {
             if (!for_client(passwords[i], m) || tries >= kMaxPasswordTries)
                 continue;
             ++tries;
-            const krb::KeyValue *key =
-                user_key(etype, i, passwords[i].password, salt, params_for(info, etype));
+            const krb::KeyValue *key = user_key(etype, i, passwords[i].password, salt, params);
             if (key == nullptr)
                 continue;
             const auto reply = fast && fast->strengthen ? strengthened(*fast->strengthen, *key)
@@ -556,6 +601,7 @@ private:
     std::vector<Entry> tgts_;
     std::vector<Pending> pending_;
     std::vector<krb::KeyValue> armors_;       // the armor keys of FAST AS-REQs
+    std::vector<SaltHint> hints_;             // the salts of KRB-ERRORs
     std::vector<std::uint64_t> issued_;       // fingerprints of the tickets KDC replies issued
     std::vector<std::uint64_t> refused_tgts_; // ... of the tickets of refused AS-REPs
     bool other_tgt_ = false;                  // a TGS-REQ asked with a TGT of no refused AS-REP
