@@ -359,13 +359,23 @@ private:
                 return &e;
         return nullptr;
     }
-    // The newest KRB-ERROR salt for this AS-REP's client, realm and enctype.
-    const SaltHint *hint_for(const krb::KdcMessage &m, std::int32_t etype) const noexcept {
+    // The salt and s2kparams of an AS-REP's enctype: its own PA-ETYPE-INFO2 entry (`info`:
+    // inside the armour for FAST), else that of the newest KRB-ERROR that asked the same
+    // client in the realm for pre-authentication, else the default salt and params.
+    struct Salt {
+        std::string salt;
+        Bytes params; // points into the message or into hints_
+    };
+    Salt salt_of(const krb::KdcMessage &m, const std::vector<krb::EtypeInfo> &info,
+                 std::int32_t etype) const {
+        if (const krb::EtypeInfo *e = entry_for(info, etype))
+            return {e->salt ? std::string(e->salt->begin(), e->salt->end()) : default_salt(m),
+                    e->s2kparams};
         for (auto it = hints_.rbegin(); it != hints_.rend(); ++it)
             if (it->etype == etype && iequal(it->realm, m.realm) &&
                 (it->client.empty() || iequal(it->client, m.client)))
-                return &*it;
-        return nullptr;
+                return {it->salt.value_or(default_salt(m)), it->params};
+        return {default_salt(m), {}};
     }
 
     // The PA-ETYPE-INFO2 of a KRB-ERROR (the KDC asking for pre-authentication), kept for the
@@ -427,28 +437,14 @@ private:
             }
         }
         const std::int32_t etype = m.enc_part.etype;
-        // The reply's own PA-ETYPE-INFO2 entry, else the KRB-ERROR's, else the default salt.
-        const krb::EtypeInfo *entry = entry_for(fast ? fast->etype_info : m.etype_info, etype);
-        krb::EtypeInfo hinted; // points into hints_, which nothing below changes
-        if (entry == nullptr)
-            if (const SaltHint *h = hint_for(m, etype)) {
-                hinted.etype = etype;
-                if (h->salt)
-                    hinted.salt = Bytes(reinterpret_cast<const std::uint8_t *>(h->salt->data()),
-                                        h->salt->size());
-                hinted.s2kparams = h->params;
-                entry = &hinted;
-            }
-        const std::string salt = entry != nullptr && entry->salt
-                                     ? std::string(entry->salt->begin(), entry->salt->end())
-                                     : default_salt(m);
-        const Bytes params = entry != nullptr ? entry->s2kparams : Bytes{};
+        const Salt salt = salt_of(m, fast ? fast->etype_info : m.etype_info, etype);
         std::size_t tries = 0;
         for (std::size_t i = 0; i < passwords.size(); ++i) {
             if (!for_client(passwords[i], m) || tries >= kMaxPasswordTries)
                 continue;
             ++tries;
-            const krb::KeyValue *key = user_key(etype, i, passwords[i].password, salt, params);
+            const krb::KeyValue *key =
+                user_key(etype, i, passwords[i].password, salt.salt, salt.params);
             if (key == nullptr)
                 continue;
             const auto reply = fast && fast->strengthen ? strengthened(*fast->strengthen, *key)
