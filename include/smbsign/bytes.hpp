@@ -81,6 +81,24 @@ private:
     std::size_t pos_ = 0;
 };
 
+// ASCII case-insensitive equality (host, user, domain and realm names).
+constexpr bool iequal(std::string_view a, std::string_view b) noexcept {
+    const auto lower = [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    };
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                              [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+// FNV-1a 64 over `data`, continuing from `h` (the offset basis to start).
+inline constexpr std::uint64_t kFnvOffsetBasis = 0xcbf29ce484222325ull;
+constexpr std::uint64_t fnv1a64(Bytes data, std::uint64_t h = kFnvOffsetBasis) noexcept {
+    constexpr std::uint64_t kPrime = 0x100000001b3ull;
+    for (const std::uint8_t b : data)
+        h = (h ^ b) * kPrime;
+    return h;
+}
+
 // The sub-range [off, off+len) of data, or nothing if it is not all there.
 constexpr bool slice(Bytes data, std::size_t off, std::size_t len, Bytes &out) noexcept {
     if (off > data.size() || len > data.size() - off)

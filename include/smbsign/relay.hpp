@@ -140,24 +140,10 @@ namespace relay {
 // and link legs across captures, and no way back to the 16 bytes (2^96 preimages each).
 // Without the NTLMv2 blob it is no password-guessing oracle either.
 inline std::uint32_t fingerprint(Bytes proof) noexcept {
-    constexpr std::uint64_t kOffsetBasis = 0xcbf29ce484222325ull;
-    constexpr std::uint64_t kPrime = 0x100000001b3ull;
     constexpr std::string_view kTag = "smbsign-ntproofstr";
-    std::uint64_t h = kOffsetBasis;
-    for (const char c : kTag)
-        h = (h ^ static_cast<std::uint8_t>(c)) * kPrime;
-    for (const std::uint8_t b : proof)
-        h = (h ^ b) * kPrime;
+    const std::uint64_t h = fnv1a64(
+        proof, fnv1a64(Bytes(reinterpret_cast<const std::uint8_t *>(kTag.data()), kTag.size())));
     return static_cast<std::uint32_t>(h ^ (h >> 32));
-}
-
-inline char lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-inline bool iequal(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                              [](char x, char y) { return lower(x) == lower(y); });
 }
 
 // The host of an SPN "service/host[:port][/name]" (MS-NLMP 2.2.2.1 MsvAvTargetName); IPv6

@@ -105,6 +105,18 @@ void walk(const char *name, const char *password, Walk &w) {
     w.smb = smb_ap_req(name, w.smb_bytes);
 }
 
+// The password path holds the key of the SMB AP-REQ's ticket: it opens that AP-REQ's
+// authenticator (usage 11), which carries its own integrity check.
+void expect_smb_tickets_key(const Walk &w) {
+    ASSERT_TRUE(w.smb.has_value());
+    const krb::KeyValue *k = w.path.service_key(w.smb->ticket.cipher);
+    ASSERT_NE(k, nullptr);
+    const auto auth =
+        krb::decrypt(k->etype, k->view(), krb::kUsageAuthenticator, w.smb->authenticator.cipher);
+    ASSERT_TRUE(auth.has_value());
+    EXPECT_TRUE(krb::is_part(auth->view(), krb::kAppAuthenticator));
+}
+
 class KdcPasswordSample : public ::testing::TestWithParam<const char *> {};
 
 TEST_P(KdcPasswordSample, ThePasswordReachesTheSmbTicketsSessionKey) {
@@ -114,14 +126,7 @@ TEST_P(KdcPasswordSample, ThePasswordReachesTheSmbTicketsSessionKey) {
     EXPECT_EQ(w.path.counts().as_wrong, 0u);
     EXPECT_GE(w.path.counts().tgs_opened, 1u);
     EXPECT_EQ(w.path.counts().tgs_unopened, 0u);
-    ASSERT_TRUE(w.smb.has_value());
-    const krb::KeyValue *k = w.path.service_key(w.smb->ticket.cipher);
-    ASSERT_NE(k, nullptr);
-    // The key opens the SMB AP-REQ's authenticator (usage 11): it is that ticket's key.
-    const auto auth =
-        krb::decrypt(k->etype, k->view(), krb::kUsageAuthenticator, w.smb->authenticator.cipher);
-    ASSERT_TRUE(auth.has_value());
-    EXPECT_TRUE(krb::is_part(auth->view(), krb::kAppAuthenticator));
+    expect_smb_tickets_key(w);
 }
 
 TEST_P(KdcPasswordSample, AWrongPasswordOpensNothingAndIsKnown) {
@@ -311,13 +316,7 @@ TEST(KdcPasswordFast, TheArmouredAsExchangeOpensThroughTheCapturesOwnTgt) {
     EXPECT_EQ(w.path.counts().as_wrong, 0u);
     EXPECT_EQ(w.path.counts().as_armour_unopened, 0u);
     EXPECT_EQ(w.path.counts().keys_derived, 1u); // one user, one salt
-    ASSERT_TRUE(w.smb.has_value());
-    const krb::KeyValue *k = w.path.service_key(w.smb->ticket.cipher);
-    ASSERT_NE(k, nullptr);
-    const auto auth =
-        krb::decrypt(k->etype, k->view(), krb::kUsageAuthenticator, w.smb->authenticator.cipher);
-    ASSERT_TRUE(auth.has_value());
-    EXPECT_TRUE(krb::is_part(auth->view(), krb::kAppAuthenticator));
+    expect_smb_tickets_key(w);
 }
 
 // The armoured AS-REQ sent again and again before its reply (a replay): one armor key is

@@ -134,13 +134,28 @@ inline ParseError parse_etype_info2(Bytes value, std::vector<EtypeInfo> &out) {
     return ParseError::None;
 }
 
-// RFC 6113 5.4.3: PA-FX-FAST-REPLY ::= CHOICE { armored-data [0] KrbFastArmoredRep };
-// KrbFastArmoredRep ::= SEQUENCE { enc-fast-rep [0] EncryptedData }.
-inline std::optional<EncryptedData> fast_armored_rep(Bytes value) {
+// RFC 6113 5.4.2, 5.4.3: PA-FX-FAST's value, CHOICE { armored-data [0] SEQUENCE }: the
+// contents of that SEQUENCE (a KrbFastArmoredReq or KrbFastArmoredRep).
+inline std::optional<Bytes> armored_data(Bytes value) {
     der::Tlv choice;
     if (der::read_one(value, choice) != ParseError::None || !choice.is(der::Class::Context, 0))
         return std::nullopt;
-    const auto seq = sequence_in(choice);
+    return sequence_in(choice);
+}
+
+// An AP-REQ ([APPLICATION 14]) that is the whole of `value`.
+inline std::optional<ApReq> ap_req_in(Bytes value) {
+    der::Tlv app;
+    ApReq out;
+    if (der::read_one(value, app) != ParseError::None ||
+        !app.is(der::Class::Application, kAppApReq) || parse_ap_req(app, out) != ParseError::None)
+        return std::nullopt;
+    return out;
+}
+
+// RFC 6113 5.4.3: KrbFastArmoredRep ::= SEQUENCE { enc-fast-rep [0] EncryptedData }.
+inline std::optional<EncryptedData> fast_armored_rep(Bytes value) {
+    const auto seq = armored_data(value);
     const auto enc = seq ? der::context_field(*seq, 0) : std::nullopt;
     EncryptedData out;
     if (!enc || parse_encrypted_data(*enc, out) != ParseError::None)
@@ -148,27 +163,18 @@ inline std::optional<EncryptedData> fast_armored_rep(Bytes value) {
     return out;
 }
 
-// RFC 6113 5.4.2: PA-FX-FAST-REQUEST ::= CHOICE { armored-data [0] KrbFastArmoredReq };
-// KrbFastArmoredReq ::= SEQUENCE { armor [0] KrbFastArmor OPTIONAL, req-checksum [1],
-// enc-fast-req [2] }; KrbFastArmor ::= SEQUENCE { armor-type [0] Int32, armor-value [1]
-// OCTET STRING }: the AP-REQ of an armor of type 1. A TGS-REQ has no armor field (its
-// PA-TGS-REQ is the armor); other armor types are not read.
+// RFC 6113 5.4.2: KrbFastArmoredReq ::= SEQUENCE { armor [0] KrbFastArmor OPTIONAL,
+// req-checksum [1], enc-fast-req [2] }; KrbFastArmor ::= SEQUENCE { armor-type [0] Int32,
+// armor-value [1] OCTET STRING }: the AP-REQ of an armor of type 1. A TGS-REQ has no armor
+// field (its PA-TGS-REQ is the armor); other armor types are not read.
 inline std::optional<ApReq> fast_armor(Bytes value) {
-    der::Tlv choice;
-    if (der::read_one(value, choice) != ParseError::None || !choice.is(der::Class::Context, 0))
-        return std::nullopt;
-    const auto req = sequence_in(choice);
+    const auto req = armored_data(value);
     const auto armor_field = req ? der::context_field(*req, 0) : std::nullopt;
     const auto armor = armor_field ? sequence_in(*armor_field) : std::nullopt;
     if (!armor || der::context_integer(*armor, 0) != kArmorApRequest)
         return std::nullopt;
     const auto ap = der::context_octets(*armor, 1);
-    der::Tlv app;
-    ApReq out;
-    if (!ap || der::read_one(*ap, app) != ParseError::None ||
-        !app.is(der::Class::Application, kAppApReq) || parse_ap_req(app, out) != ParseError::None)
-        return std::nullopt;
-    return out;
+    return ap ? ap_req_in(*ap) : std::nullopt;
 }
 
 // One PA-DATA ::= SEQUENCE { padata-type [1] Int32, padata-value [2] OCTET STRING }.
@@ -190,13 +196,9 @@ inline ParseError read_padata(const der::Tlv &pa, KdcMessage &out) {
         return ParseError::None;
     }
     if (*type == kPaTgsReq && out.type == kAppTgsReq) {
-        der::Tlv app;
-        ApReq req;
-        if (der::read_one(*value, app) != ParseError::None ||
-            !app.is(der::Class::Application, kAppApReq) ||
-            parse_ap_req(app, req) != ParseError::None)
+        out.tgs_ap_req = ap_req_in(*value);
+        if (!out.tgs_ap_req)
             return ParseError::Malformed;
-        out.tgs_ap_req = req;
     }
     return ParseError::None;
 }

@@ -298,12 +298,7 @@ private:
         return k;
     }
     // FNV-1a 64 of a ticket's enc-part: what tells tickets apart where no key is kept.
-    static std::uint64_t fingerprint(Bytes cipher) noexcept {
-        std::uint64_t h = 0xcbf29ce484222325u;
-        for (const std::uint8_t b : cipher)
-            h = (h ^ b) * 0x100000001b3u;
-        return h;
-    }
+    static std::uint64_t fingerprint(Bytes cipher) noexcept { return fnv1a64(cipher); }
     // Keeps the last kMaxFingerprints: an older ticket forgotten is only not known refused.
     static void remember(std::vector<std::uint64_t> &v, std::uint64_t f) {
         if (v.size() >= kMaxFingerprints)
@@ -324,15 +319,6 @@ private:
         return v.back();
     }
 
-    // ASCII case-insensitive equality (user, domain and realm names; others compare exactly).
-    static bool iequal(std::string_view a, std::string_view b) noexcept {
-        const auto lower = [](char c) {
-            return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-        };
-        return a.size() == b.size() &&
-               std::equal(a.begin(), a.end(), b.begin(),
-                          [&](char x, char y) { return lower(x) == lower(y); });
-    }
     // A password given for this client: no user, or the same user in no domain, the realm,
     // or the realm's first label (the NetBIOS domain name of an AD realm).
     static bool for_client(const KerberosPassword &p, const krb::KdcMessage &m) noexcept {
