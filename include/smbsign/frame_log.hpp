@@ -87,10 +87,12 @@ public:
 
     [[nodiscard]] Entries of(std::uint32_t frame) const noexcept {
         const std::size_t n = slots_.size();
-        std::size_t lo = hint_;
-        // Passes ask in increasing order: a few steps on from the last answer; otherwise
-        // (a user clicking around) a binary search.
-        if (lo < n && slots_[lo].frame <= frame && (lo + 4 >= n || slots_[lo + 4].frame >= frame)) {
+        std::size_t lo = std::min(hint_, n);
+        // Passes ask in increasing order, also for the frames between two SMB frames: the
+        // answer is then at most a few steps on from the last one; otherwise (a user
+        // clicking around) a binary search.
+        if ((lo == 0 || slots_[lo - 1].frame < frame) &&
+            (lo + 4 >= n || slots_[lo + 4].frame >= frame)) {
             while (lo < n && slots_[lo].frame < frame)
                 ++lo;
         } else {

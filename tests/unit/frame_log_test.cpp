@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <random>
+#include <vector>
+
 namespace smbsign {
 namespace {
 
@@ -38,6 +42,36 @@ TEST(FrameLog, RepeatedSessionMergesAnomalies) {
     ASSERT_EQ(entries.size(), 1u);
     EXPECT_EQ(entries.front().anomalies, bit(Anomaly::MalformedBody));
     EXPECT_TRUE(log.of(kFrame + 1).empty());
+}
+
+// Every frame's entries, asked in the order of a pass (every frame, also those that carried
+// no SMB), again (a second pass), and in a random order (a user clicking around): each
+// answer is the frame's own, whatever was asked before.
+TEST(FrameLog, AnswersEveryFrameInAnyOrder) {
+    FrameLog log;
+    std::vector<std::uint32_t> sessions_of(400, kNoSession); // frame -> its one session
+    std::minstd_rand rng(17);                                // 32-bit results
+    for (std::uint32_t frame = 1; frame < sessions_of.size(); ++frame) {
+        if (rng() % 3 != 0) // gaps of several frames without SMB
+            continue;
+        sessions_of[frame] = static_cast<std::uint32_t>(rng() % 5);
+        log.note(frame, sessions_of[frame], 0);
+    }
+    auto check = [&](std::uint32_t frame) {
+        const auto entries = log.of(frame);
+        if (sessions_of[frame] == kNoSession) {
+            EXPECT_TRUE(entries.empty()) << "frame " << frame;
+            return;
+        }
+        ASSERT_EQ(entries.size(), 1u) << "frame " << frame;
+        EXPECT_EQ(entries.front().frame, frame);
+        EXPECT_EQ(entries.front().session, sessions_of[frame]) << "frame " << frame;
+    };
+    for (int pass = 0; pass < 2; ++pass)
+        for (std::uint32_t frame = 0; frame < sessions_of.size() + 3; ++frame)
+            check(frame < sessions_of.size() ? frame : 0);
+    for (int i = 0; i < 2000; ++i)
+        check(static_cast<std::uint32_t>(rng() % sessions_of.size()));
 }
 
 } // namespace
