@@ -278,6 +278,7 @@ public:
     [[nodiscard]] RelayView view(std::uint32_t session) const noexcept;
 
     void clear() noexcept {
+        ++changes_;
         leg_of_.clear();
         legs_.clear();
         by_challenge_.clear();
@@ -293,6 +294,11 @@ private:
         RelayRole pair_role = RelayRole::None;
         RelaySignals pair_signals = 0;
         NtlmFacts facts;
+        // view() of this leg as derived when the index had seen `viewed_at` changes: a
+        // session's view is asked for on each of its frames, the index changes only with
+        // a SESSION_SETUP carrying NTLM or a connection's addresses.
+        mutable std::uint64_t viewed_at = 0;
+        mutable RelayView viewed;
     };
     struct Endpoints {
         std::string client;
@@ -330,6 +336,7 @@ private:
     std::unordered_map<std::uint32_t, Endpoints> endpoints_;
     std::uint32_t awaiting_ = 0;
     bool awaiting_set_ = false;
+    std::uint64_t changes_ = 1; // counts on_setup, set_endpoints and clear calls
 };
 
 // ---------------------------------------------------------------------------
@@ -353,6 +360,7 @@ inline RelayIndex::Leg *RelayIndex::leg_for(std::uint32_t conn, std::uint32_t se
 
 inline AnomalySet RelayIndex::on_setup(std::uint32_t conn, std::uint32_t session,
                                        std::uint32_t frame, bool response, Bytes blob) {
+    ++changes_;
     AnomalySet anomalies = 0;
     const std::uint32_t type = response ? ntlm::kMessageChallenge : ntlm::kMessageAuthenticate;
     auto msg = find_ntlmssp(blob, type);
@@ -460,6 +468,7 @@ inline void RelayIndex::pair(std::uint32_t a, RelayRole role_a, std::uint32_t b,
 }
 
 inline void RelayIndex::set_endpoints(std::uint32_t conn, std::string client, std::string server) {
+    ++changes_;
     endpoints_.insert_or_assign(conn, Endpoints{std::move(client), std::move(server)});
     if (awaiting_ == conn)
         awaiting_set_ = false;
@@ -495,6 +504,8 @@ inline RelayView RelayIndex::view(std::uint32_t session) const noexcept {
     const Leg *l = leg(session);
     if (l == nullptr)
         return out;
+    if (l->viewed_at == changes_)
+        return l->viewed;
     const NtlmFacts &f = l->facts;
     const Endpoints *e = endpoints(l->conn);
     const std::string_view server = e != nullptr ? std::string_view(e->server) : "";
@@ -522,6 +533,8 @@ inline RelayView RelayIndex::view(std::uint32_t session) const noexcept {
         out.frame = f.authenticate_frame != kNoFrame ? f.authenticate_frame : f.challenge_frame;
     if (out.role == RelayRole::None && s != 0)
         out.role = RelayRole::Suspected;
+    l->viewed = out;
+    l->viewed_at = changes_;
     return out;
 }
 

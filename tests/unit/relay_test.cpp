@@ -28,10 +28,13 @@ pcap_reader::Capture sample(const std::string &name) {
     return cap;
 }
 
-// Feeds the messages up to and including frame `last` (all by default), giving the addresses
-// when the tracker asks for them, as the plugin does.
-void feed(Tracker &t, const pcap_reader::Capture &cap, std::uint32_t last = 0xffffffffu) {
+// Feeds the messages of the frames after `after` up to and including `last` (all by
+// default), giving the addresses when the tracker asks for them, as the plugin does.
+void feed(Tracker &t, const pcap_reader::Capture &cap, std::uint32_t last = 0xffffffffu,
+          std::uint32_t after = 0) {
     for (const auto &m : cap.messages) {
+        if (m.frame <= after)
+            continue;
         if (m.frame > last)
             break;
         t.on_pdu(m.conn, m.side, m.frame, Bytes(cap.bytes).subspan(m.offset, m.size), m.size);
@@ -243,6 +246,24 @@ TEST(RelayLinking, OnePassLinksToEarlierLegs) {
     Tracker t3;
     feed(t3, cap, 24);
     EXPECT_EQ(t3.view(1).relay.signals & kLinked, kLinked);
+}
+
+// The same on one tracker whose views are asked between the frames, as the first pass asks
+// them on every frame: each answer follows what the frames so far show.
+TEST(RelayLinking, ViewsAskedBetweenFramesFollowTheLinking) {
+    const auto cap = sample("relay-smb2-works.pcap");
+    Tracker t;
+    feed(t, cap, 21);
+    EXPECT_EQ(t.view(0).relay.role, RelayRole::None);
+    EXPECT_EQ(t.view(1).relay.role, RelayRole::None);
+    feed(t, cap, 22, 21);
+    EXPECT_EQ(t.view(0).relay.role, RelayRole::Victim);
+    EXPECT_EQ(t.view(0).relay.signals, bit(RelaySignal::SameChallenge));
+    feed(t, cap, 24, 22);
+    EXPECT_EQ(t.view(1).relay.signals & kLinked, kLinked);
+    EXPECT_EQ(t.view(0).relay.peer_frame, 24u);
+    feed(t, cap, 0xffffffffu, 24);
+    EXPECT_EQ(t.view(1).relay.outcome, RelayOutcome::Worked);
 }
 
 TEST(RelayLinking, SigningRequiredTargetFails) {
