@@ -5,10 +5,12 @@
 //     the way that dissector finds it (input.cpp: connection and close of each frame);
 //   - the function of a heuristic dissector table entry, which input.cpp replaces with
 //     a pass-through to note each SMB message;
-//   - another protocol's preference and the rows of a UAT table, read by secrets.cpp.
+//   - another protocol's preference and the rows of a UAT table, read by secrets.cpp;
+//   - whether a field is referenced this frame, read from its record (items.hpp).
 #pragma once
 
 #include <epan/packet.h>
+#include <epan/proto.h>
 
 #include <cstdint>
 #include <functional>
@@ -26,6 +28,18 @@ struct TcpConnection {
 std::optional<TcpConnection> tcp_connection(packet_info *pinfo);
 // Forget the cached connection records (before a new capture).
 void forget_tcp_connections();
+
+// Whether this frame's filters, columns, colouring rules or -T fields output reference
+// the field `info` describes (its own, or for a protocol also through one of its fields):
+// what proto_field_is_referenced answers for a tree nobody looks at, read inline from the
+// record Wireshark primes before each dissection and clears after it.
+inline bool referenced(const header_field_info &info) noexcept {
+    return info.ref_type != HF_REF_TYPE_NONE;
+}
+// The same, for the field itself only (not through one of a protocol's fields).
+inline bool referenced_itself(const header_field_info &info) noexcept {
+    return info.ref_type != HF_REF_TYPE_NONE && info.ref_type != HF_REF_TYPE_INDIRECT;
+}
 
 // Puts `with` in place of the dissector of the heuristic entry `short_name`; returns the
 // function that was there (`with` itself if already put), nullptr if there is no entry.

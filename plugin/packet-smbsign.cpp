@@ -8,6 +8,7 @@
 #include "plugin/compat.hpp"
 #include "plugin/glue.hpp"
 #include "plugin/input.hpp"
+#include "plugin/items.hpp"
 #include "plugin/kdc.hpp"
 #include "plugin/relay.hpp"
 #include "plugin/secrets.hpp"
@@ -146,6 +147,7 @@ constexpr int to_pi(Severity s) {
 dissector_handle_t smbsign_handle;
 int smbsign_tap = -1;
 int expert_tap = -1;
+const header_field_info *expert_info = nullptr; // the _ws.expert protocol's field
 
 Tracker *tracker = nullptr;           // created in init, freed in cleanup
 verify::Verifier *verifier = nullptr; // only when secrets are given
@@ -173,35 +175,6 @@ struct ViewCache {
 };
 ViewCache views;
 
-// Adds the generated items of one session's subtree. Enumerated fields are strings holding
-// the core's own words (NUL-terminated literals), so that every output (-T fields/json/ek/
-// pdml, columns, the GUI) prints the word and filters compare it: smbsign.verdict ==
-// "unsigned". In a tree nobody looks at (a display filter, -T fields, a colouring rule, a
-// tap) only the fields someone asked for are added: Wireshark would fake the others, but
-// only after more work than ours. A field not added answers with the subtree's own item,
-// to which expert infos then attach.
-struct Items {
-    proto_tree *tree;
-    tvbuff_t *tvb;
-    proto_item *top;
-    bool visible;
-
-    bool want(int hf) const { return visible || proto_field_is_referenced(tree, hf); }
-    static proto_item *generated(proto_item *item) {
-        proto_item_set_generated(item);
-        return item;
-    }
-    proto_item *word(int hf, std::string_view w) const {
-        return want(hf) ? generated(proto_tree_add_string(tree, hf, tvb, 0, 0, w.data())) : top;
-    }
-    proto_item *number(int hf, guint32 n) const {
-        return want(hf) ? generated(proto_tree_add_uint(tree, hf, tvb, 0, 0, n)) : top;
-    }
-    proto_item *boolean(int hf, bool b) const {
-        return want(hf) ? generated(proto_tree_add_boolean(tree, hf, tvb, 0, 0, b)) : top;
-    }
-};
-
 void init_routine() {
     tracker = new Tracker();
     views.changed();
@@ -210,6 +183,8 @@ void init_routine() {
         tracker->set_verifier(verifier);
     }
     expert_tap = find_tap_id("expert"); // registered after the plugins' handoff
+    if (const int proto_expert = proto_get_id_by_filter_name("_ws.expert"); proto_expert > 0)
+        expert_info = proto_registrar_get_nth(static_cast<guint>(proto_expert));
     whatif::on_init();
     input::reset();
     input::hook_smb_heuristics(proto_smbsign);
@@ -415,9 +390,9 @@ void add_frame_links(const Items &add, const SessionView &v) {
 }
 
 // Expert info, each on the frame that proves it (the core decides which, findings.hpp).
-void add_finding_experts(packet_info *pinfo, const SessionView &v, const FrameEntry &e,
+void add_finding_experts(packet_info *pinfo, const SessionView &v, const Findings &findings,
                          const Anchors &at) {
-    for (const Finding f : frame_findings(v, e)) {
+    for (const Finding f : findings) {
         proto_item *item = at.of(f);
         expert_field *ei = ei_finding[static_cast<std::size_t>(f)];
         if (is_relay(f)) {
@@ -442,31 +417,55 @@ void add_finding_experts(packet_info *pinfo, const SessionView &v, const FrameEn
     }
 }
 
-void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const FrameEntry &e) {
-    const SessionView &v = views.of(e.session);
-    // The summary line is only formatted for a tree someone will look at (a filter or a
-    // tap does not read it, and formatting it costs more than the fields themselves).
-    const bool visible = tree != nullptr && PTREE_DATA(tree)->visible;
-    proto_item *ti = visible ? proto_tree_add_protocol_format(
-                                   tree, proto_smbsign, tvb, 0, 0,
-                                   "SMB Signing Analysis: session %u, %s, predicted %s, %s",
-                                   v.number, to_string(v.verdict).data(),
-                                   to_string(v.predicted).data(), to_string(v.observed).data())
-                             : proto_tree_add_item(tree, proto_smbsign, tvb, 0, 0, ENC_NA);
-    proto_item_set_generated(ti);
-    const Items add{proto_item_add_subtree(ti, ett_smbsign), tvb, ti, visible};
-
+// Every item of the session, and the items its findings' expert infos attach to.
+Anchors add_items(const Items &add, const FrameEntry &e, const SessionView &v) {
     Anchors at;
-    at.top = ti;
+    at.top = add.top;
     add_policy_items(add, v, at);
     add_outcome_items(add, v, at);
     add_frame_links(add, v); // with the outcome they prove, before the longer NTLM items
-    whatif::add_items(add.tree, tvb, v, visible);
-    at.relay = relay_items::add_items(add.tree, tvb, v, visible);
+    whatif::add_items(add, v);
+    at.relay = relay_items::add_items(add, v);
     at.signature = add_signature_items(add, e, v);
     at.encryption = add_encryption_items(add, e, v);
-    add_finding_experts(pinfo, v, e, at);
-    add_anomaly_experts(pinfo, ti, e.anomalies);
+    return at;
+}
+
+// Whether this frame's expert infos have a reader: a tree someone looks at, a packet list
+// (its Expert column), the expert tap (an Expert Information dialog, -z expert), or a
+// filter, column or -T fields naming _ws.expert.*.
+bool experts_read(packet_info *pinfo, bool visible) {
+    return visible || pinfo->cinfo != nullptr || have_tap_listener(expert_tap) ||
+           (expert_info != nullptr && internals::referenced(*expert_info));
+}
+
+void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const FrameEntry &e) {
+    const SessionView &v = views.of(e.session);
+    const bool visible = tree != nullptr && PTREE_DATA(tree)->visible;
+    const bool experts = experts_read(pinfo, visible);
+    const Findings findings = experts ? frame_findings(v, e) : Findings{};
+    const AnomalySet anomalies = experts ? e.anomalies : 0;
+    // In a tree nobody looks at, the smbsign item is only made for someone who names it
+    // (a filter "smbsign") and for the expert infos that attach to it; otherwise the fields
+    // a filter, column or -T fields names go straight into the frame's tree.
+    proto_item *ti = nullptr;
+    proto_tree *subtree = tree;
+    if (visible || findings.size > 0 || anomalies != 0 ||
+        internals::referenced_itself(fields.info(proto_smbsign))) {
+        // The summary line is only formatted for a tree someone will look at (a filter or
+        // a tap does not read it, and formatting it costs more than the fields themselves).
+        ti = visible ? proto_tree_add_protocol_format(
+                           tree, proto_smbsign, tvb, 0, 0,
+                           "SMB Signing Analysis: session %u, %s, predicted %s, %s", v.number,
+                           to_string(v.verdict).data(), to_string(v.predicted).data(),
+                           to_string(v.observed).data())
+                     : proto_tree_add_item(tree, proto_smbsign, tvb, 0, 0, ENC_NA);
+        proto_item_set_generated(ti);
+        subtree = proto_item_add_subtree(ti, ett_smbsign);
+    }
+    const Anchors at = add_items(Items{subtree, tvb, ti, visible}, e, v);
+    add_finding_experts(pinfo, v, findings, at);
+    add_anomaly_experts(pinfo, ti, anomalies);
 
     if (have_tap_listener(smbsign_tap)) {
         auto *rec = new (wmem_alloc(pinfo->pool, sizeof(glue::TapRecord))) glue::TapRecord{};
@@ -708,7 +707,7 @@ void register_protocol() {
     }
 
     proto_smbsign = proto_register_protocol("SMB Signing Analysis", "SMBSIGN", "smbsign");
-    proto_register_field_array(proto_smbsign, hf, G_N_ELEMENTS(hf));
+    fields.add(proto_smbsign, hf, G_N_ELEMENTS(hf));
     proto_register_subtree_array(ett, G_N_ELEMENTS(ett));
     expert_module_t *expert = expert_register_protocol(proto_smbsign);
     expert_register_field_array(expert, ei.data(), static_cast<int>(ei.size()));

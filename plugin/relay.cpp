@@ -111,23 +111,14 @@ void register_fields(int proto) {
          {"Relayed session", "smbsign.relay.outcome", FT_STRING, BASE_NONE, nullptr, 0,
           "worked, failed-signing-required, failed-auth or incomplete", HFILL}},
     };
-    proto_register_field_array(proto, hf, G_N_ELEMENTS(hf));
+    fields.add(proto, hf, G_N_ELEMENTS(hf));
 }
 
-proto_item *add_items(proto_tree *tree, tvbuff_t *tvb, const SessionView &v, bool visible) {
+proto_item *add_items(const Items &add, const SessionView &v) {
     if (v.ntlm == nullptr)
         return nullptr;
-    auto want = [&](int hf) { return visible || proto_field_is_referenced(tree, hf); };
     auto word = [&](int hf, std::string_view w) -> proto_item * {
-        if (w.empty() || !want(hf))
-            return nullptr;
-        proto_item *item = proto_tree_add_string(tree, hf, tvb, 0, 0, std::string(w).c_str());
-        proto_item_set_generated(item);
-        return item;
-    };
-    auto boolean = [&](int hf, bool b) {
-        if (want(hf))
-            proto_item_set_generated(proto_tree_add_boolean(tree, hf, tvb, 0, 0, b));
+        return w.empty() ? nullptr : add.word(hf, w);
     };
     const NtlmFacts &f = *v.ntlm;
     word(hf_user, f.user);
@@ -136,32 +127,29 @@ proto_item *add_items(proto_tree *tree, tvbuff_t *tvb, const SessionView &v, boo
     word(hf_server_nb, f.server_nb_name);
     word(hf_server_dns, f.server_dns_name);
     word(hf_target_name, f.target_name);
-    if (f.challenge_seen && want(hf_challenge)) {
+    if (f.challenge_seen && add.want(hf_challenge)) {
         std::string hex;
         for (const std::uint8_t b : f.server_challenge)
             hex += hex8(b).substr(6);
         word(hf_challenge, hex);
     }
     if (f.authenticate_seen) {
-        boolean(hf_mic, f.mic);
-        if (want(hf_flags))
-            proto_item_set_generated(
-                proto_tree_add_uint(tree, hf_flags, tvb, 0, 0, f.authenticate_flags));
-        boolean(hf_flag_sign, (f.authenticate_flags & ntlm::kFlagSign) != 0);
-        boolean(hf_flag_seal, (f.authenticate_flags & ntlm::kFlagSeal) != 0);
-        boolean(hf_flag_key_exchange, (f.authenticate_flags & ntlm::kFlagKeyExchange) != 0);
+        add.boolean(hf_mic, f.mic);
+        add.number(hf_flags, f.authenticate_flags);
+        add.boolean(hf_flag_sign, (f.authenticate_flags & ntlm::kFlagSign) != 0);
+        add.boolean(hf_flag_seal, (f.authenticate_flags & ntlm::kFlagSeal) != 0);
+        add.boolean(hf_flag_key_exchange, (f.authenticate_flags & ntlm::kFlagKeyExchange) != 0);
     }
-    if (f.ntlmv2 && want(hf_proof_fp)) // formatted only for someone who asked
+    if (f.ntlmv2 && add.want(hf_proof_fp)) // formatted only for someone who asked
         word(hf_proof_fp, hex8(f.proof_fingerprint));
     const RelayView &r = v.relay;
     if (r.role == RelayRole::None)
         return nullptr;
     proto_item *role = word(hf_role, to_string(r.role));
-    if (r.peer_frame != kNoFrame && want(hf_peer_frame))
-        proto_item_set_generated(proto_tree_add_uint(tree, hf_peer_frame, tvb, 0, 0, r.peer_frame));
-    if (r.peer_session != kNoSession && want(hf_peer_session))
-        proto_item_set_generated(
-            proto_tree_add_uint(tree, hf_peer_session, tvb, 0, 0, r.peer_session + 1));
+    if (r.peer_frame != kNoFrame)
+        add.number(hf_peer_frame, r.peer_frame);
+    if (r.peer_session != kNoSession)
+        add.number(hf_peer_session, r.peer_session + 1);
     for (unsigned i = 0; i < static_cast<unsigned>(RelaySignal::Count); ++i)
         if ((r.signals & bit(static_cast<RelaySignal>(i))) != 0)
             word(hf_signal, to_string(static_cast<RelaySignal>(i)));

@@ -3,6 +3,7 @@
 // A session without NTLM adds nothing; one without relay signals adds no smbsign.relay.* field.
 #pragma once
 
+#include "plugin/items.hpp"
 #include "smbsign/session_view.hpp"
 
 #include <epan/expert.h>
@@ -13,11 +14,10 @@ namespace smbsign::plugin::relay_items {
 // The fields (under the smbsign protocol, registered before this).
 void register_fields(int proto);
 
-// The NTLM and relay items of one session, into its smbsign subtree. `visible`: a tree someone
-// looks at (else only the fields a filter, column or tap names are added). Returns the item
-// the relay expert info attaches to (the role), or nullptr when the session has no relay
-// signal.
-proto_item *add_items(proto_tree *tree, tvbuff_t *tvb, const smbsign::SessionView &v, bool visible);
+// The NTLM and relay items of one session, into its smbsign subtree. Returns the item the
+// relay expert info attaches to (the role, or `add.top` when that field is not wanted), or
+// nullptr when the session has no relay signal.
+proto_item *add_items(const Items &add, const smbsign::SessionView &v);
 
 // The expert info of the session's relay finding, on `item` (the text names the signals, the
 // other leg and the outcome).

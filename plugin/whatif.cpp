@@ -336,7 +336,7 @@ void register_fields(int proto) {
           HFILL}},
     };
     static gint *ett[] = {&ett_whatif};
-    proto_register_field_array(proto, hf, G_N_ELEMENTS(hf));
+    fields.add(proto, hf, G_N_ELEMENTS(hf));
     proto_register_subtree_array(ett, G_N_ELEMENTS(ett));
     module_t *module = prefs_find_module("smbsign");
     if (module == nullptr)
@@ -363,26 +363,25 @@ void on_init() {
     spec_label = label_of(spec);
 }
 
-void add_items(proto_tree *tree, tvbuff_t *tvb, const SessionView &v, bool visible) {
+void add_items(const Items &add, const SessionView &v) {
     if (!spec.active())
         return;
-    auto want = [&](int hf) { return visible || proto_field_is_referenced(tree, hf); };
-    if (!want(hf_whatif) && !want(hf_outcome) && !want(hf_change) && !want(hf_reason) &&
-        !want(hf_fix))
+    if (!add.want(hf_whatif) && !add.want(hf_outcome) && !add.want(hf_change) &&
+        !add.want(hf_reason) && !add.want(hf_fix))
         return;
     const WhatIfResult r =
         what_if(v.facts, v.guest, v.predicted, spec, v.verdict == Verdict::Signed);
-    proto_tree *sub = tree; // the items go under smbsign.whatif where that item is wanted
-    if (want(hf_whatif)) {
-        proto_item *top = proto_tree_add_string_format_value(
-            tree, hf_whatif, tvb, 0, 0, spec_label.c_str(), "%s: %s (%s)", spec_label.c_str(),
-            to_string(r.change).data(), to_string(r.outcome).data());
-        proto_item_set_generated(top);
-        sub = proto_item_add_subtree(top, ett_whatif);
+    Items sub = add; // the items go under smbsign.whatif where that item is wanted
+    if (add.want(hf_whatif)) {
+        proto_item *top = Items::generated(proto_tree_add_string_format_value(
+            add.tree, hf_whatif, add.tvb, 0, 0, spec_label.c_str(), "%s: %s (%s)",
+            spec_label.c_str(), to_string(r.change).data(), to_string(r.outcome).data()));
+        sub.tree = proto_item_add_subtree(top, ett_whatif);
+        sub.top = top;
     }
     auto word = [&](int hf, std::string_view w) {
-        if (!w.empty() && want(hf))
-            proto_item_set_generated(proto_tree_add_string(sub, hf, tvb, 0, 0, w.data()));
+        if (!w.empty())
+            sub.word(hf, w);
     };
     word(hf_outcome, to_string(r.outcome));
     word(hf_change, to_string(r.change));

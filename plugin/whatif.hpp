@@ -3,6 +3,7 @@
 // With the preference unset, nothing here adds a field or costs more than one test.
 #pragma once
 
+#include "plugin/items.hpp"
 #include "smbsign/session_view.hpp"
 
 #include <epan/packet.h>
@@ -15,9 +16,8 @@ void register_fields(int proto);
 // Reads the preference (the init routine, when a capture is (re)dissected).
 void on_init();
 
-// The what-if items of one session, into its smbsign subtree. `visible`: a tree someone
-// looks at (else only the fields a filter, column or tap names are added).
-void add_items(proto_tree *tree, tvbuff_t *tvb, const smbsign::SessionView &v, bool visible);
+// The what-if items of one session, into its smbsign subtree.
+void add_items(const Items &add, const smbsign::SessionView &v);
 
 // `-z smbsign,whatif[,csv|,json]`.
 void register_stats();
