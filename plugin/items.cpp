@@ -7,16 +7,13 @@ void FieldIndex::add(int proto, hf_register_info *hf, std::size_t count) {
     proto_register_field_array(proto, hf, static_cast<int>(count));
     for (std::size_t i = 0; i < count; ++i) {
         const int id = *hf[i].p_id;
-        if (info_.empty())
+        if (first_ == 0)
             first_ = id;
-        if (id < first_) { // ids grow with each registration: not expected, but kept right
-            info_.insert(info_.begin(), static_cast<std::size_t>(first_ - id), nullptr);
-            first_ = id;
-        }
-        const auto at = static_cast<std::size_t>(id - first_);
-        if (at >= info_.size())
-            info_.resize(at + 1, nullptr);
-        info_[at] = &hf[i].hfinfo;
+        // Wireshark numbers fields in the order they are registered: smbsign's are together
+        // (one outside the slots is always added: right, only slower).
+        const auto slot = static_cast<std::size_t>(id - first_);
+        if (slot < kMax)
+            info_[slot] = &hf[i].hfinfo;
     }
 }
 

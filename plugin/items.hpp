@@ -14,29 +14,31 @@
 
 #include <epan/proto.h>
 
+#include <array>
 #include <cstddef>
 #include <string_view>
-#include <vector>
 
 namespace smbsign::plugin {
 
-// smbsign's registered fields, by id: "does this frame's tree want field hf?" is asked
-// some thirty times per SMB message, and answered here with one load.
+// smbsign's registered fields, by id: whether this frame's tree wants one is asked some
+// thirty times per SMB message, and answered here with a few loads.
 class FieldIndex {
 public:
+    static constexpr std::size_t kMax = 128; // fields smbsign registers, at most
+
     // Registers `count` fields under `proto` and keeps their records.
     void add(int proto, hf_register_info *hf, std::size_t count);
 
-    [[nodiscard]] const header_field_info &info(int hf) const noexcept {
-        const auto i = static_cast<std::size_t>(hf - first_);
-        if (i < info_.size() && info_[i] != nullptr)
-            return *info_[i];
-        return *proto_registrar_get_nth(static_cast<guint>(hf)); // not ours: Wireshark's lookup
+    // Whether a filter, column or -T fields primed field `hf` for this frame
+    // (internals::referenced); a field without a slot is always wanted.
+    [[nodiscard]] bool primed(int hf) const noexcept {
+        const auto slot = static_cast<std::size_t>(hf - first_);
+        return slot >= kMax || info_[slot] == nullptr || internals::referenced(*info_[slot]);
     }
 
 private:
     int first_ = 0;
-    std::vector<const header_field_info *> info_; // by id - first_
+    std::array<const header_field_info *, kMax> info_{}; // by slot: id - first_
 };
 inline FieldIndex fields;
 
@@ -44,10 +46,10 @@ struct Items {
     proto_tree *tree; // where the items go (nullptr: nowhere)
     tvbuff_t *tvb;
     proto_item *top; // the smbsign item (nullptr in a tree nobody looks at that has no use for it)
-    bool visible;    // someone looks at the tree: every field is added
+    bool visible;    // someone looks at the tree: every field is added (else those primed)
 
     [[nodiscard]] bool want(int hf) const noexcept {
-        return tree != nullptr && (visible || internals::referenced(fields.info(hf)));
+        return tree != nullptr && (visible || fields.primed(hf));
     }
     static proto_item *generated(proto_item *item) {
         proto_item_set_generated(item);

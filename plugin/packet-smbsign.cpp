@@ -147,7 +147,8 @@ constexpr int to_pi(Severity s) {
 dissector_handle_t smbsign_handle;
 int smbsign_tap = -1;
 int expert_tap = -1;
-const header_field_info *expert_info = nullptr; // the _ws.expert protocol's field
+const header_field_info *expert_info = nullptr;  // the _ws.expert protocol's field
+const header_field_info *smbsign_info = nullptr; // smbsign's own
 
 Tracker *tracker = nullptr;           // created in init, freed in cleanup
 verify::Verifier *verifier = nullptr; // only when secrets are given
@@ -431,27 +432,42 @@ Anchors add_items(const Items &add, const FrameEntry &e, const SessionView &v) {
     return at;
 }
 
-// Whether this frame's expert infos have a reader: a tree someone looks at, a packet list
-// (its Expert column), the expert tap (an Expert Information dialog, -z expert), or a
-// filter, column or -T fields naming _ws.expert.*.
-bool experts_read(packet_info *pinfo, bool visible) {
-    return visible || pinfo->cinfo != nullptr || have_tap_listener(expert_tap) ||
-           (expert_info != nullptr && internals::referenced(*expert_info));
+// Which of this frame's expert infos have a reader: all of them for a tree someone looks
+// at, a packet list (its Expert column), the expert tap (an Expert Information dialog,
+// -z expert) or a filter, column or -T fields naming _ws.expert.*; otherwise those a
+// filter names (smbsign.malformed.security_token).
+struct ExpertReaders {
+    bool all;
+    [[nodiscard]] bool of(const expert_field &ei) const {
+        return all || (ei.hf > 0 &&
+                       internals::referenced(*proto_registrar_get_nth(static_cast<guint>(ei.hf))));
+    }
+};
+
+ExpertReaders expert_readers(packet_info *pinfo, bool visible) {
+    return {visible || pinfo->cinfo != nullptr || have_tap_listener(expert_tap) ||
+            (expert_info != nullptr && internals::referenced(*expert_info))};
 }
 
 void add_session_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const FrameEntry &e) {
     const SessionView &v = views.of(e.session);
     const bool visible = tree != nullptr && PTREE_DATA(tree)->visible;
-    const bool experts = experts_read(pinfo, visible);
-    const Findings findings = experts ? frame_findings(v, e) : Findings{};
-    const AnomalySet anomalies = experts ? e.anomalies : 0;
+    const ExpertReaders read = expert_readers(pinfo, visible);
+    Findings findings;
+    for (const Finding f : frame_findings(v, e))
+        if (read.of(*ei_finding[static_cast<std::size_t>(f)]))
+            findings.add(f);
+    AnomalySet anomalies = 0;
+    for (unsigned a = 0; e.anomalies != 0 && a < static_cast<unsigned>(Anomaly::Count); ++a)
+        if (has(e.anomalies, static_cast<Anomaly>(a)) && read.of(ei_anomaly[a]))
+            anomalies |= bit(static_cast<Anomaly>(a));
     // In a tree nobody looks at, the smbsign item is only made for someone who names it
     // (a filter "smbsign") and for the expert infos that attach to it; otherwise the fields
     // a filter, column or -T fields names go straight into the frame's tree.
     proto_item *ti = nullptr;
     proto_tree *subtree = tree;
     if (visible || findings.size > 0 || anomalies != 0 ||
-        internals::referenced_itself(fields.info(proto_smbsign))) {
+        internals::referenced_itself(*smbsign_info)) {
         // The summary line is only formatted for a tree someone will look at (a filter or
         // a tap does not read it, and formatting it costs more than the fields themselves).
         ti = visible ? proto_tree_add_protocol_format(
@@ -721,6 +737,7 @@ void register_protocol() {
 
 void register_handoff() {
     smbsign_handle = create_dissector_handle(dissect_smbsign, proto_smbsign);
+    smbsign_info = proto_registrar_get_nth(static_cast<guint>(proto_smbsign));
     register_postdissector(smbsign_handle);
 }
 
