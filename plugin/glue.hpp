@@ -30,8 +30,9 @@ inline void fill_ntlm(TapRecord &rec, const smbsign::NtlmFacts *f) {
     if (f == nullptr)
         return;
     if (f->authenticate_seen)
-        g_snprintf(rec.ntlm_user, sizeof rec.ntlm_user, "%s\\%s", f->domain.c_str(),
-                   f->user.c_str());
+        g_snprintf(rec.ntlm_user, sizeof rec.ntlm_user, "%.*s\\%.*s",
+                   static_cast<int>(f->domain.size()), f->domain.data(),
+                   static_cast<int>(f->user.size()), f->user.data());
     if (f->challenge_seen) {
         for (std::size_t i = 0; i < f->server_challenge.size(); ++i)
             g_snprintf(rec.ntlm_challenge + 2 * i, 3, "%02x", f->server_challenge[i]);

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace smbsign {
@@ -100,14 +101,16 @@ inline constexpr RelaySignals kPairSignals =
     bit(RelaySignal::SameResponse) | bit(RelaySignal::SameChallenge);
 
 // The NTLM facts of one session: never a response, hash or key (the NTProofStr is kept for
-// linking and shown only as a 32-bit fingerprint).
+// linking and shown only as a 32-bit fingerprint). The names are the relay index's own
+// (NamePool: a name many sessions share is kept once), each all of a NUL-terminated text,
+// valid as long as the index.
 struct NtlmFacts {
-    std::string user;            // AUTHENTICATE UserName
-    std::string domain;          // AUTHENTICATE DomainName
-    std::string workstation;     // AUTHENTICATE Workstation
-    std::string server_nb_name;  // CHALLENGE MsvAvNbComputerName
-    std::string server_dns_name; // CHALLENGE MsvAvDnsComputerName
-    std::string target_name;     // AUTHENTICATE NTLMv2 MsvAvTargetName
+    std::string_view user;            // AUTHENTICATE UserName
+    std::string_view domain;          // AUTHENTICATE DomainName
+    std::string_view workstation;     // AUTHENTICATE Workstation
+    std::string_view server_nb_name;  // CHALLENGE MsvAvNbComputerName
+    std::string_view server_dns_name; // CHALLENGE MsvAvDnsComputerName
+    std::string_view target_name;     // AUTHENTICATE NTLMv2 MsvAvTargetName
     std::uint32_t negotiate_flags = 0;
     std::uint32_t challenge_flags = 0;
     std::uint32_t authenticate_flags = 0;
@@ -177,8 +180,7 @@ inline bool names_server(std::string_view host, const NtlmFacts &f,
     if (!server_address.empty() && iequal(host, server_address))
         return true;
     const std::string_view label = first_label(host);
-    for (const std::string_view name :
-         {std::string_view(f.server_nb_name), std::string_view(f.server_dns_name)}) {
+    for (const std::string_view name : {f.server_nb_name, f.server_dns_name}) {
         if (name.empty())
             continue;
         if (iequal(host, name) || iequal(label, name) || iequal(label, first_label(name)))
@@ -249,6 +251,21 @@ inline std::uint64_t fold(Bytes b) noexcept {
 
 } // namespace relay
 
+// Each name kept once: users, domains, hosts and addresses repeat over the sessions of a
+// capture. Views stay valid until clear() (a set's elements do not move).
+class NamePool {
+public:
+    std::string_view intern(std::string name) {
+        if (name.empty())
+            return {};
+        return *names_.insert(std::move(name)).first;
+    }
+    void clear() noexcept { names_.clear(); }
+
+private:
+    std::unordered_set<std::string> names_;
+};
+
 struct RelayLimits {
     std::uint32_t max_legs = 100'000; // sessions with NTLM facts (and index entries of each kind)
 };
@@ -284,6 +301,7 @@ public:
         by_challenge_.clear();
         by_proof_.clear();
         endpoints_.clear();
+        names_.clear();
         awaiting_set_ = false;
     }
 
@@ -294,13 +312,8 @@ private:
         RelayRole pair_role = RelayRole::None;
         RelaySignals pair_signals = 0;
         NtlmFacts facts;
-        // view() of this leg as derived when the index had seen `viewed_at` changes: a
-        // session's view is asked for on each of its frames, the index changes only with
-        // a SESSION_SETUP carrying NTLM or a connection's addresses.
-        mutable std::uint64_t viewed_at = 0;
-        mutable RelayView viewed;
     };
-    struct Endpoints {
+    struct Endpoints { // addresses as text (short: kept in the strings themselves)
         std::string client;
         std::string server;
     };
@@ -334,9 +347,16 @@ private:
     std::unordered_map<std::uint64_t, std::uint32_t> by_challenge_; // -> first session
     std::unordered_map<std::uint64_t, std::uint32_t> by_proof_;     // (folded) -> first session
     std::unordered_map<std::uint32_t, Endpoints> endpoints_;
+    NamePool names_; // of the legs' NtlmFacts
     std::uint32_t awaiting_ = 0;
     bool awaiting_set_ = false;
     std::uint64_t changes_ = 1; // counts on_setup, set_endpoints and clear calls
+    // The last view() answer, as derived when the index had seen `viewed_at_` changes: a
+    // session's view is asked for on each of its frames (mostly one after the other), the
+    // index changes only with a SESSION_SETUP carrying NTLM or a connection's addresses.
+    mutable std::uint64_t viewed_at_ = 0;
+    mutable std::uint32_t viewed_session_ = kNoSession;
+    mutable RelayView viewed_;
 };
 
 // ---------------------------------------------------------------------------
@@ -397,9 +417,9 @@ inline void RelayIndex::challenge(Leg &l, std::uint32_t session, std::uint32_t f
     f.challenge_flags = c.flags;
     f.server_challenge = c.server_challenge;
     if (const auto nb = find_av_pair(c.target_info, ntlm::kAvNbComputerName))
-        f.server_nb_name = ntlm_text(*nb, true);
+        f.server_nb_name = names_.intern(ntlm_text(*nb, true));
     if (const auto dns = find_av_pair(c.target_info, ntlm::kAvDnsComputerName))
-        f.server_dns_name = ntlm_text(*dns, true);
+        f.server_dns_name = names_.intern(ntlm_text(*dns, true));
     if (by_challenge_.size() >= limits_.max_legs)
         return;
     // The target's CHALLENGE is forwarded to the victim: the earlier one is the relayed leg's.
@@ -419,9 +439,9 @@ inline void RelayIndex::authenticate(Leg &l, std::uint32_t session, std::uint32_
     f.authenticate_seen = true;
     f.authenticate_frame = frame;
     f.authenticate_flags = a.flags;
-    f.user = ntlm_text(a.user, unicode);
-    f.domain = ntlm_text(a.domain, unicode);
-    f.workstation = ntlm_text(a.workstation, unicode);
+    f.user = names_.intern(ntlm_text(a.user, unicode));
+    f.domain = names_.intern(ntlm_text(a.domain, unicode));
+    f.workstation = names_.intern(ntlm_text(a.workstation, unicode));
     f.mic = !a.mic.empty();
     const Bytes pairs = ntlmv2_av_pairs(a.nt_response);
     f.ntlmv2 = !pairs.empty();
@@ -429,9 +449,9 @@ inline void RelayIndex::authenticate(Leg &l, std::uint32_t session, std::uint32_
         return; // NTLM v1 or anonymous: nothing to link by
     std::copy_n(a.nt_response.begin(), ntlm::kNtProofStrSize, f.proof.begin());
     f.proof_fingerprint = relay::fingerprint(Bytes(f.proof));
-    f.target_name.clear();
+    f.target_name = {};
     if (const auto t = find_av_pair(pairs, ntlm::kAvTargetName))
-        f.target_name = ntlm_text(*t, true, 128);
+        f.target_name = names_.intern(ntlm_text(*t, true, 128));
     std::uint32_t av_flags = 0;
     if (const auto v = find_av_pair(pairs, ntlm::kAvFlags); v && v->size() == sizeof av_flags) {
         Reader r(*v);
@@ -504,8 +524,8 @@ inline RelayView RelayIndex::view(std::uint32_t session) const noexcept {
     const Leg *l = leg(session);
     if (l == nullptr)
         return out;
-    if (l->viewed_at == changes_)
-        return l->viewed;
+    if (viewed_at_ == changes_ && viewed_session_ == session)
+        return viewed_;
     const NtlmFacts &f = l->facts;
     const Endpoints *e = endpoints(l->conn);
     const std::string_view server = e != nullptr ? std::string_view(e->server) : "";
@@ -533,8 +553,9 @@ inline RelayView RelayIndex::view(std::uint32_t session) const noexcept {
         out.frame = f.authenticate_frame != kNoFrame ? f.authenticate_frame : f.challenge_frame;
     if (out.role == RelayRole::None && s != 0)
         out.role = RelayRole::Suspected;
-    l->viewed = out;
-    l->viewed_at = changes_;
+    viewed_ = out;
+    viewed_at_ = changes_;
+    viewed_session_ = session;
     return out;
 }
 

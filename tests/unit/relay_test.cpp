@@ -109,7 +109,7 @@ TEST(NtlmFacts, FingerprintIsShortAndNotTheProof) {
     other[15] ^= 1;
     EXPECT_NE(relay::fingerprint(Bytes(other)), f.proof_fingerprint);
     // No text fact carries any 4 bytes of the proof in hex.
-    for (const std::string &s :
+    for (const std::string_view s :
          {f.user, f.domain, f.workstation, f.server_nb_name, f.server_dns_name, f.target_name})
         for (std::size_t i = 0; i + 8 <= proof.size(); i += 2)
             EXPECT_EQ(s.find(proof.substr(i, 8)), std::string::npos);
@@ -249,19 +249,21 @@ TEST(RelayLinking, OnePassLinksToEarlierLegs) {
 }
 
 // The same on one tracker whose views are asked between the frames, as the first pass asks
-// them on every frame: each answer follows what the frames so far show.
+// them on every frame: each answer follows what the frames so far show (a view asked again
+// after a change is derived again, not the one kept from before it).
 TEST(RelayLinking, ViewsAskedBetweenFramesFollowTheLinking) {
     const auto cap = sample("relay-smb2-works.pcap");
     Tracker t;
     feed(t, cap, 21);
-    EXPECT_EQ(t.view(0).relay.role, RelayRole::None);
     EXPECT_EQ(t.view(1).relay.role, RelayRole::None);
+    EXPECT_EQ(t.view(0).relay.role, RelayRole::None);
     feed(t, cap, 22, 21);
     EXPECT_EQ(t.view(0).relay.role, RelayRole::Victim);
     EXPECT_EQ(t.view(0).relay.signals, bit(RelaySignal::SameChallenge));
+    EXPECT_EQ(t.view(0).relay.peer_frame, 21u);
     feed(t, cap, 24, 22);
-    EXPECT_EQ(t.view(1).relay.signals & kLinked, kLinked);
     EXPECT_EQ(t.view(0).relay.peer_frame, 24u);
+    EXPECT_EQ(t.view(1).relay.signals & kLinked, kLinked);
     feed(t, cap, 0xffffffffu, 24);
     EXPECT_EQ(t.view(1).relay.outcome, RelayOutcome::Worked);
 }
