@@ -32,7 +32,7 @@ void forget_tcp_connections();
 // Whether this frame's filters, columns, colouring rules or -T fields output reference
 // the field `info` describes (its own, or for a protocol also through one of its fields):
 // what proto_field_is_referenced answers for a tree nobody looks at, read inline from the
-// record Wireshark primes before each dissection and clears after it.
+// mark it reads in the field's record (set when a filter or column is primed).
 inline bool referenced(const header_field_info &info) noexcept {
     return info.ref_type != HF_REF_TYPE_NONE;
 }
