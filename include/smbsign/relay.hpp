@@ -251,8 +251,9 @@ inline std::uint64_t fold(Bytes b) noexcept {
 
 } // namespace relay
 
-// Each name kept once: users, domains, hosts and addresses repeat over the sessions of a
-// capture. Views stay valid until clear() (a set's elements do not move).
+// Each name kept once: users, domains and hosts repeat over the sessions of a capture. At
+// most six names per leg, and legs are bounded (RelayLimits). Views stay valid until clear()
+// (a set's elements do not move).
 class NamePool {
 public:
     std::string_view intern(std::string name) {
