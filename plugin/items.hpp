@@ -59,6 +59,8 @@ struct Items {
     proto_item *word(int hf, std::string_view w) const {
         return want(hf) ? generated(proto_tree_add_string(tree, hf, tvb, 0, 0, w.data())) : top;
     }
+    // A word the capture may not give (a name, a reason): nothing when it is empty.
+    proto_item *text(int hf, std::string_view w) const { return w.empty() ? nullptr : word(hf, w); }
     proto_item *number(int hf, guint32 n) const {
         return want(hf) ? generated(proto_tree_add_uint(tree, hf, tvb, 0, 0, n)) : top;
     }

@@ -117,21 +117,18 @@ void register_fields(int proto) {
 proto_item *add_items(const Items &add, const SessionView &v) {
     if (v.ntlm == nullptr)
         return nullptr;
-    auto word = [&](int hf, std::string_view w) -> proto_item * {
-        return w.empty() ? nullptr : add.word(hf, w);
-    };
     const NtlmFacts &f = *v.ntlm;
-    word(hf_user, f.user);
-    word(hf_domain, f.domain);
-    word(hf_workstation, f.workstation);
-    word(hf_server_nb, f.server_nb_name);
-    word(hf_server_dns, f.server_dns_name);
-    word(hf_target_name, f.target_name);
+    add.text(hf_user, f.user);
+    add.text(hf_domain, f.domain);
+    add.text(hf_workstation, f.workstation);
+    add.text(hf_server_nb, f.server_nb_name);
+    add.text(hf_server_dns, f.server_dns_name);
+    add.text(hf_target_name, f.target_name);
     if (f.challenge_seen && add.want(hf_challenge)) {
         std::string hex;
         for (const std::uint8_t b : f.server_challenge)
             hex += hex8(b).substr(6);
-        word(hf_challenge, hex);
+        add.text(hf_challenge, hex);
     }
     if (f.authenticate_seen) {
         add.boolean(hf_mic, f.mic);
@@ -141,20 +138,20 @@ proto_item *add_items(const Items &add, const SessionView &v) {
         add.boolean(hf_flag_key_exchange, (f.authenticate_flags & ntlm::kFlagKeyExchange) != 0);
     }
     if (f.ntlmv2 && add.want(hf_proof_fp)) // formatted only for someone who asked
-        word(hf_proof_fp, hex8(f.proof_fingerprint));
+        add.text(hf_proof_fp, hex8(f.proof_fingerprint));
     const RelayView &r = v.relay;
     if (r.role == RelayRole::None)
         return nullptr;
-    proto_item *role = word(hf_role, to_string(r.role));
+    proto_item *role = add.text(hf_role, to_string(r.role));
     if (r.peer_frame != kNoFrame)
         add.number(hf_peer_frame, r.peer_frame);
     if (r.peer_session != kNoSession)
         add.number(hf_peer_session, r.peer_session + 1);
     for (unsigned i = 0; i < static_cast<unsigned>(RelaySignal::Count); ++i)
         if ((r.signals & bit(static_cast<RelaySignal>(i))) != 0)
-            word(hf_signal, to_string(static_cast<RelaySignal>(i)));
+            add.text(hf_signal, to_string(static_cast<RelaySignal>(i)));
     if (r.outcome != RelayOutcome::None)
-        word(hf_outcome, to_string(r.outcome));
+        add.text(hf_outcome, to_string(r.outcome));
     return role;
 }
 

@@ -379,14 +379,10 @@ void add_items(const Items &add, const SessionView &v) {
         sub.tree = proto_item_add_subtree(top, ett_whatif);
         sub.top = top;
     }
-    auto word = [&](int hf, std::string_view w) {
-        if (!w.empty())
-            sub.word(hf, w);
-    };
-    word(hf_outcome, to_string(r.outcome));
-    word(hf_change, to_string(r.change));
-    word(hf_reason, r.reason);
-    word(hf_fix, r.fix);
+    sub.text(hf_outcome, to_string(r.outcome));
+    sub.text(hf_change, to_string(r.change));
+    sub.text(hf_reason, r.reason);
+    sub.text(hf_fix, r.fix);
 }
 
 void register_stats() {
